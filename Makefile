@@ -31,7 +31,8 @@ $(STAMP): pyproject.toml
 data: $(STAMP)
 	$(BIN)/python -m workshop_utils.fetch
 
-book: $(STAMP)
+# The book offers the student and presenter notebooks as downloads, so it needs them first.
+book: $(STAMP) variants
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 test: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -78,3 +79,66 @@ def wake_population(stand_in):
         "counts": counts,
         "sorted_ids": np.asarray(units.index)[order],
     }
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_repository(destination: Path) -> Path:
+    """Copy the files a fresh clone would have (tracked, plus new files not ignored)."""
+    import shutil
+    import subprocess
+
+    names = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in names:
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def make_book(repo: Path, data_cache: Path):
+    """Run ``make book`` in ``repo`` on the stand-in, with this interpreter's environment.
+
+    Make is told not to reinstall the environment (``-o`` on its install stamp).
+    """
+    import subprocess
+    import sys
+
+    venv = Path(sys.prefix)
+    env = {
+        **os.environ,
+        "WORKSHOP_DATA_SOURCE": "synthetic",
+        "WORKSHOP_DATA_DIR": str(data_cache),
+    }
+    return subprocess.run(
+        ["make", "-o", f"{venv}/.installed", "book", f"VENV={venv}"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory, data_cache: Path):
+    """Build the book from scratch with ``make book`` in a copy of the repository.
+
+    Returns the copy's root, the completed process and the HTML folder.
+    """
+    from types import SimpleNamespace
+
+    repo = copy_repository(tmp_path_factory.mktemp("book") / "repo")
+    process = make_book(repo, data_cache)
+    return SimpleNamespace(
+        root=repo, process=process, html=repo / "_build" / "html", data_cache=data_cache
+    )

@@ -1,0 +1,43 @@
+"""Notebook sources: every MyST .md has an up-to-date, output-free .ipynb beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks").glob("*.md"))
+
+
+def test_there_are_notebooks():
+    assert [p.stem for p in SOURCES if p.stem == "head_direction"] == ["head_direction"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_ipynb_pair_is_in_sync_with_its_markdown_source(source):
+    paired = source.with_suffix(".ipynb")
+    assert paired.exists(), f"{paired.name} is missing: run `make notebooks`"
+    from_markdown = jupytext.read(source)
+    from_ipynb = nbformat.read(paired, as_version=4)
+    nbformat.validate(from_ipynb)
+    expected = [(c.cell_type, c.source) for c in from_markdown.cells]
+    actual = [(c.cell_type, c.source) for c in from_ipynb.cells]
+    assert actual == expected, f"{paired.name} is out of date: run `make notebooks`"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_committed_ipynb_has_no_outputs(source):
+    notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_uses_current_apis_only(source):
+    text = source.read_text()
+    for old in ("compute_1d_tuning_curves", "nemos._documentation_utils", "plt.show()"):
+        assert old not in text, f"{source.name} uses {old}"
