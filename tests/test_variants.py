@@ -47,6 +47,7 @@ def test_users_notebook_keeps_prose_and_tagged_code_and_prompts_the_rest():
         ("code", "# Your code here: `rate`, `counts`"),
         ("code", "# Sum the counts"),
         ("markdown", ":::{exercise}\n:label: ex\nDouble the rate. Then more.\n:::"),
+        ("code", "# Your solution here"),
         ("markdown", "$$\nx = 1\n$$\n\nSee e.g. the docs. Then stop."),
     ]
     assert all(cell.outputs == [] for cell in code_cells(users))
@@ -81,29 +82,56 @@ def test_unbalanced_solution_directives_are_reported(cells, message):
         variants.make_users_notebook(notebook)
 
 
+def solution_regions(markdown_text):
+    """The raw text of each exercise solution in a MyST notebook (an oracle independent of
+    the parser the module uses)."""
+    regions, position = [], 0
+    while (start := markdown_text.find("```{solution-start}", position)) != -1:
+        end = markdown_text.index("```{solution-end}", start)
+        regions.append(markdown_text[start:end])
+        position = end + 1
+    return regions
+
+
 def test_users_variant_of_the_real_notebook_has_exactly_the_expected_placeholders(tmp_path):
     full = jupytext.read(FULL)
+    regions = solution_regions(FULL.read_text())
+    assert len(regions) >= 4, "at least four exercises with solutions"
     written = variants.write_variants(FULL, tmp_path)
     users = nbformat.read(written["users"], as_version=4)
     nbformat.validate(users)
-    expected_placeholders = [
-        cell for cell in code_cells(full) if variants.KEEP_TAG not in cell.metadata.get("tags", [])
+
+    in_solution = [any(cell.source in region for region in regions) for cell in full.cells]
+    tagged = [variants.KEEP_TAG in cell.metadata.get("tags", []) for cell in full.cells]
+    expected_prompts = sum(
+        1
+        for cell, inside, kept in zip(full.cells, in_solution, tagged, strict=True)
+        if cell.cell_type == "code" and not inside and not kept
+    )
+    users_code = code_cells(users)
+    solution_blanks = [c for c in users_code if c.source == "# Your solution here"]
+    prompts = [
+        c
+        for c in users_code
+        if variants.KEEP_TAG not in c.metadata.get("tags", []) and c not in solution_blanks
     ]
-    placeholders = [
-        cell for cell in code_cells(users) if variants.KEEP_TAG not in cell.metadata.get("tags", [])
-    ]
-    assert len(placeholders) == len(expected_placeholders) > 10
-    for cell in placeholders:
+    assert len(solution_blanks) == len(regions)
+    assert len(prompts) == expected_prompts > 10
+    for cell in prompts + solution_blanks:
         assert ast.parse(cell.source).body == [], f"code leaked: {cell.source!r}"
-        assert cell.source.startswith("# ")
+
     users_text = "\n".join(cell.source for cell in users.cells)
-    for cell in expected_placeholders:
-        assert cell.source not in users_text, f"solution code leaked: {cell.source[:60]!r}"
-    kept = [c.source for c in code_cells(full) if variants.KEEP_TAG in c.metadata.get("tags", [])]
-    assert [c.source for c in code_cells(users) if c.source in kept] == kept
-    full_prose = [c.source for c in full.cells if c.cell_type == "markdown"]
-    users_prose = [c.source for c in users.cells if c.cell_type == "markdown"]
-    assert users_prose == full_prose
+    for cell, kept in zip(full.cells, tagged, strict=True):
+        if cell.cell_type == "code" and not kept:
+            assert cell.source not in users_text, f"code leaked: {cell.source[:60]!r}"
+    for region in regions:
+        for line in region.splitlines():
+            if len(line) > 40 and not line.startswith("```"):
+                assert line not in users_text, f"solution leaked: {line!r}"
+    kept_sources = [c.source for c, kept in zip(full.cells, tagged, strict=True) if kept]
+    assert [c.source for c in users_code if c.source in kept_sources] == kept_sources
+    exercise_texts = [c.source for c in users.cells if "{exercise}" in c.source]
+    assert len(exercise_texts) == len(regions)
 
 
 def test_presenters_variant_of_the_real_notebook_is_lean(tmp_path):

@@ -54,43 +54,40 @@ PROMPT_KEY = "prompt"
 SOLUTION_START = "solution-start"
 SOLUTION_END = "solution-end"
 DEFAULT_PROMPT = "# Your code here"
+SOLUTION_PROMPT = "# Your solution here"
 
 _PARSER = MarkdownIt("commonmark").use(colon_fence_plugin).use(dollarmath_plugin)
 
 
-def _directive_name(cell: nbformat.NotebookNode) -> str | None:
-    """Return the name of the directive a markdown cell consists of, if it is one."""
-    if cell.cell_type != "markdown":
-        return None
-    tokens = [t for t in _PARSER.parse(cell.source) if t.type in ("fence", "colon_fence")]
-    if not tokens:
-        return None
-    info = tokens[0].info.strip()
+def _directive(info: str) -> str | None:
+    """Return the directive name of a fence's info string (``{name} args``), if any."""
+    info = info.strip()
     if info.startswith("{") and "}" in info:
         return info[1 : info.index("}")]
     return None
 
 
-def _without_solutions(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
-    """Drop every cell from a ``{solution-start}`` cell to its ``{solution-end}`` cell."""
-    kept, inside = [], False
-    for cell in cells:
-        name = _directive_name(cell)
-        if name == SOLUTION_START:
-            if inside:
-                raise ValueError("A {solution-start} opens before the previous one was closed.")
-            inside = True
+def _split_at_solutions(source: str) -> list[tuple[str, str]]:
+    """Split a markdown cell at its solution directives.
+
+    jupytext keeps consecutive markdown blocks in one cell, so an exercise, the start of its
+    solution, the solution's prose and its end can share a cell. Returns, in order,
+    ``("text", chunk)`` for prose and ``(SOLUTION_START, "")`` / ``(SOLUTION_END, "")`` events.
+    """
+    lines = source.splitlines(keepends=True)
+    events: list[tuple[str, str]] = []
+    cursor = 0
+    for token in _PARSER.parse(source):
+        if token.level != 0 or token.map is None or token.type not in ("fence", "colon_fence"):
             continue
-        if name == SOLUTION_END:
-            if not inside:
-                raise ValueError("A {solution-end} has no {solution-start} before it.")
-            inside = False
-            continue
-        if not inside:
-            kept.append(cell)
-    if inside:
-        raise ValueError("A {solution-start} is never closed by a {solution-end}.")
-    return kept
+        name = _directive(token.info)
+        if name in (SOLUTION_START, SOLUTION_END):
+            begin, end = token.map
+            events.append(("text", "".join(lines[cursor:begin])))
+            events.append((name, ""))
+            cursor = end
+    events.append(("text", "".join(lines[cursor:])))
+    return [(kind, text.strip("\n")) for kind, text in events if kind != "text" or text.strip()]
 
 
 def users_prompt(cell: nbformat.NotebookNode) -> str:
@@ -169,7 +166,8 @@ def make_users_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNod
     -------
     nbformat.NotebookNode
         A valid notebook with all prose, the code of cells tagged ``users-keep``, an empty
-        prompted cell in place of every other code cell, and no exercise solutions.
+        prompted cell in place of every other code cell, and one empty cell in place of each
+        exercise solution.
 
     Raises
     ------
@@ -177,11 +175,30 @@ def make_users_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNod
         If the solution directives are not properly paired.
     """
     cells = []
-    for cell in _without_solutions(notebook.cells):
-        if cell.cell_type == "code" and KEEP_TAG not in cell.metadata.get("tags", []):
-            cells.append(_blank_code_cell(users_prompt(cell)))
-        else:
-            cells.append(cell)
+    inside = False
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            if inside:
+                continue
+            if KEEP_TAG in cell.metadata.get("tags", []):
+                cells.append(cell)
+            else:
+                cells.append(_blank_code_cell(users_prompt(cell)))
+            continue
+        for kind, text in _split_at_solutions(cell.source):
+            if kind == SOLUTION_START:
+                if inside:
+                    raise ValueError("A {solution-start} opens before the previous one was closed.")
+                inside = True
+            elif kind == SOLUTION_END:
+                if not inside:
+                    raise ValueError("A {solution-end} has no {solution-start} before it.")
+                inside = False
+                cells.append(_blank_code_cell(SOLUTION_PROMPT))
+            elif not inside:
+                cells.append(nbformat.v4.new_markdown_cell(text, metadata=dict(cell.metadata)))
+    if inside:
+        raise ValueError("A {solution-start} is never closed by a {solution-end}.")
     result = copy.copy(notebook)
     result.cells = cells
     return _as_ipynb(result)
@@ -219,7 +236,7 @@ def _terse_markdown(source: str) -> str:
             bulleted_paragraph = True
         elif token.type == "colon_fence":
             title = token.info.strip()
-            name = title[1 : title.index("}")] if title.startswith("{") else title
+            name = _directive(title) or title
             heading = title[title.index("}") + 1 :].strip() if "}" in title else ""
             body = [
                 line for line in token.content.splitlines() if line and not line.startswith(":")
@@ -227,8 +244,6 @@ def _terse_markdown(source: str) -> str:
             summary = _first_sentence(" ".join(body)) if body else ""
             label = heading or name
             lines.append(f"- **{label}**: {summary}" if summary else f"- **{label}**")
-        elif token.type == "fence" and token.info.strip().startswith("{"):
-            continue
     return "\n".join(lines)
 
 
@@ -251,11 +266,10 @@ def make_presenters_notebook(notebook: nbformat.NotebookNode) -> nbformat.Notebo
         if cell.cell_type == "code":
             cells.append(cell)
             continue
-        if _directive_name(cell) in (SOLUTION_START, SOLUTION_END):
-            continue
-        terse = _terse_markdown(cell.source)
-        if terse:
-            cells.append(nbformat.v4.new_markdown_cell(terse))
+        for kind, text in _split_at_solutions(cell.source):
+            terse = _terse_markdown(text) if kind == "text" else ""
+            if terse:
+                cells.append(nbformat.v4.new_markdown_cell(terse))
     result = copy.copy(notebook)
     result.cells = cells
     return _as_ipynb(result)
