@@ -234,7 +234,7 @@ def _terse_markdown(source: str) -> str:
         elif token.type == "paragraph_open" and token.level == 0 and not bulleted_paragraph:
             lines.append(f"- {_first_sentence(tokens[index + 1].content)}")
             bulleted_paragraph = True
-        elif token.type == "colon_fence":
+        elif token.type == "colon_fence" or (token.type == "fence" and _directive(token.info)):
             title = token.info.strip()
             name = _directive(title) or title
             heading = title[title.index("}") + 1 :].strip() if "}" in title else ""
