@@ -31,6 +31,20 @@ def test_environment_yml_lists_the_same_pins_as_pyproject():
     assert pinned_in_environment() == pinned_in_pyproject()
 
 
+def test_binder_installs_the_same_pins_for_python_3_11():
+    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    binder = {line.lower() for line in lines if line and not line.startswith("#")}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {
+        pin.lower() for pin in project["dependencies"] + project["optional-dependencies"]["book"]
+    }
+    assert binder == wanted
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert "pip install --no-deps --editable ." in post_build
+    assert "python -m workshop_utils.fetch" in post_build
+
+
 def test_environment_yml_asks_for_the_python_the_stack_is_pinned_for():
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in environment["dependencies"]
