@@ -152,8 +152,12 @@ def _window(data: Any, start: float, end: float) -> Any:
 
 
 def _figure(**kwargs: Any) -> Figure:
-    with plt.style.context(STYLE_PATH):
-        return plt.figure(**kwargs)
+    """Create a pyplot figure, so that notebooks display it.
+
+    (No ``plt.style.context`` here: leaving one restores ``interactive`` as it was before the
+    inline backend switched it on, and notebooks then stop showing figures.)
+    """
+    return plt.figure(**kwargs)
 
 
 # ---------------------------------------------------------------------------- tuning curves
@@ -400,10 +404,9 @@ def animate_sliding_window(
     bin_size = float(np.median(np.diff(counts.t)))
     shown_counts = values[first : first + window_size + n_frames + 1]
     rows = np.full((n_frames, window_size), np.nan)
-    with plt.style.context(STYLE_PATH):
-        fig, (trace_ax, matrix_ax) = plt.subplots(
-            2, 1, figsize=(6, 4), dpi=72, layout="constrained", height_ratios=[1, 2]
-        )
+    fig, (trace_ax, matrix_ax) = plt.subplots(
+        2, 1, figsize=(6, 4), dpi=72, layout="constrained", height_ratios=[1, 2]
+    )
     trace_ax.step(times, shown_counts, where="mid", color="black")
     trace_ax.set_xlim(times[0], times[-1])
     trace_ax.set_xlabel("Time (s)")

@@ -1,0 +1,654 @@
+"""Check a laptop's setup before the workshop.
+
+Run ``python -m workshop_utils.check`` (or ``make check``). It prints one row per check, PASS or
+FAIL, then how to fix each failure, and exits with status 1 when anything failed:
+
+- Python: the stack is pinned for Python 3.11.
+- Packages: every pinned package installed at its pinned version, and the core modules import.
+- JAX: a small jit-compiled computation runs and gives the right answer.
+- Matplotlib: a figure renders to PNG (Agg, in memory).
+- Data: the recording (or the synthetic stand-in) is cached, or OSF can be reached.
+- Disk space: room for the data where it is cached.
+- Kernel: the running Python is the environment's own.
+
+Every check is a function returning a :class:`CheckResult`; its inputs can be passed in, so a
+failure can be simulated without breaking the machine. Importing this module imports nothing
+heavy: each check imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import io
+import os
+import shutil
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CORE_IMPORTS",
+    "MIN_FREE_GB",
+    "REQUIRED_PYTHON",
+    "CheckResult",
+    "check_data",
+    "check_disk_space",
+    "check_jax",
+    "check_kernel",
+    "check_matplotlib",
+    "check_packages",
+    "check_python",
+    "format_table",
+    "main",
+    "run_checks",
+]
+
+REQUIRED_PYTHON = (3, 11)
+"""The Python the stack is pinned for (NeMoS 0.2.8; NeMoS 0.2.9 needs Python 3.12)."""
+
+MIN_FREE_GB = 2.0
+"""Free space needed where the data is cached, in GB (GiB)."""
+
+CORE_IMPORTS: dict[str, str] = {
+    "nemos": "nemos",
+    "pynapple": "pynapple",
+    "jax": "jax",
+    "matplotlib": "matplotlib",
+    "pooch": "pooch",
+    "pynwb": "pynwb",
+}
+"""Core modules actually imported by :func:`check_packages`: distribution name -> module name."""
+
+DISTRIBUTION = "workshop_utils"
+REACHABLE_TIMEOUT = 5.0
+TABLE_WIDTH = 100
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+INSTALL_FIX = 'Run `make install` (or `pip install -e ".[book,test]"` in the environment).'
+PYTHON_FIX = (
+    "Install Python 3.11 and recreate the environment: `make install PYTHON=python3.11` "
+    "(remove .venv/ first), or `conda env create -f environment.yml`."
+)
+JAX_FIX = (
+    "Known causes: 'built with AVX instructions' on an Apple silicon Mac means the Python is an "
+    "x86 one running under Rosetta: install a native arm64 Python (python.org or "
+    "`conda` for osx-arm64) and recreate the environment. 'DLL load failed while importing "
+    "_jax' on Windows: install the Microsoft Visual C++ Redistributable (x64), or use WSL2. "
+    "Never mix conda and pip installs of jax/jaxlib: reinstall both with pip (`make install`)."
+)
+MATPLOTLIB_FIX = "Reinstall Matplotlib: " + INSTALL_FIX
+KERNEL_FIX = (
+    "Several Python/Jupyter installations are on this machine. Start Jupyter from the "
+    "workshop environment (activate it, then `jupyter lab`), or register it as a kernel with "
+    "`python -m ipykernel install --user --name head-direction-workshop` and pick that kernel."
+)
+UNEXPECTED_FIX = (
+    "The check itself crashed: recreate the environment with `make install`, and if that does "
+    "not help, send this output to the instructors."
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check.
+
+    Attributes
+    ----------
+    name : str
+        Short name of what was checked, e.g. ``"Python"``.
+    passed : bool
+        Whether the check passed.
+    detail : str
+        What was found (versions, paths, error messages).
+    fix : str
+        How to fix a failure; empty when the check passed.
+    """
+
+    name: str
+    passed: bool
+    detail: str
+    fix: str = ""
+
+
+def _ok(name: str, detail: str) -> CheckResult:
+    return CheckResult(name=name, passed=True, detail=detail, fix="")
+
+
+def _failed(name: str, detail: str, fix: str) -> CheckResult:
+    return CheckResult(name=name, passed=False, detail=detail, fix=fix)
+
+
+def _error_text(error: BaseException) -> str:
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+# ------------------------------------------------------------------------------------- Python
+
+
+def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
+    """Check that Python is the version the stack is pinned for (3.11).
+
+    Parameters
+    ----------
+    version_info : sequence of int, optional
+        Version to check, as ``(major, minor[, micro, ...])``; default: the running Python's.
+
+    Returns
+    -------
+    CheckResult
+        Passed for 3.11.x.
+    """
+    found = ".".join(str(part) for part in tuple(version_info)[:3])
+    wanted = ".".join(str(part) for part in REQUIRED_PYTHON)
+    if tuple(version_info)[:2] == REQUIRED_PYTHON:
+        return _ok("Python", f"Python {found}")
+    return _failed(
+        "Python",
+        f"Python {found} found; the workshop needs Python {wanted} (NeMoS 0.2.8 is pinned, "
+        "and NeMoS 0.2.9 needs Python 3.12).",
+        PYTHON_FIX,
+    )
+
+
+# ----------------------------------------------------------------------------------- packages
+
+
+def _installed_pins() -> dict[str, str]:
+    """Return the exact pins of the installed workshop_utils, its extras included."""
+    from importlib.metadata import metadata, requires
+
+    from packaging.requirements import Requirement
+
+    extras = [""] + list(metadata(DISTRIBUTION).get_all("Provides-Extra") or [])
+    pins: dict[str, str] = {}
+    for line in requires(DISTRIBUTION) or []:
+        requirement = Requirement(line)
+        specs = list(requirement.specifier)
+        if len(specs) != 1 or specs[0].operator not in ("==", "==="):
+            continue
+        marker = requirement.marker
+        if marker is not None and not any(marker.evaluate({"extra": e}) for e in extras):
+            continue
+        pins[requirement.name] = specs[0].version
+    return pins
+
+
+def _same_version(installed: str, wanted: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(installed) == Version(wanted)
+    except InvalidVersion:
+        return installed == wanted
+
+
+def check_packages(
+    pins: Mapping[str, str] | None = None, modules: Mapping[str, str] | None = None
+) -> CheckResult:
+    """Check that every pinned package is installed at its version and the core modules import.
+
+    Parameters
+    ----------
+    pins : mapping of str to str, optional
+        Distribution name -> exact version. Default: the ``==`` pins of the installed
+        ``workshop_utils`` distribution, with those of its ``book`` and ``test`` extras.
+    modules : mapping of str to str, optional
+        Distribution name -> module to import; default :data:`CORE_IMPORTS`. An import error
+        (e.g. jaxlib's AVX or DLL errors) is reported with its message.
+
+    Returns
+    -------
+    CheckResult
+        One result listing every missing package, wrong version and failed import.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    name = "Packages"
+    if pins is None:
+        try:
+            pins = _installed_pins()
+        except PackageNotFoundError:
+            return _failed(
+                name,
+                f"{DISTRIBUTION} is not installed in this environment ({sys.executable}).",
+                INSTALL_FIX,
+            )
+    modules = CORE_IMPORTS if modules is None else modules
+
+    missing: list[str] = []
+    wrong: list[str] = []
+    for distribution, wanted in pins.items():
+        try:
+            installed = version(distribution)
+        except PackageNotFoundError:
+            missing.append(f"{distribution}=={wanted}")
+            continue
+        if not _same_version(installed, wanted):
+            wrong.append(f"{distribution} {installed} (pinned {wanted})")
+
+    broken: list[str] = []
+    missing_names = {entry.partition("==")[0] for entry in missing}
+    for distribution, module in modules.items():
+        if distribution in missing_names:
+            continue  # already reported as missing
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # ImportError, or jaxlib's RuntimeError about AVX
+            broken.append(f"import {module} failed: {_error_text(error)}")
+
+    problems = []
+    if missing:
+        problems.append("missing: " + ", ".join(missing))
+    if wrong:
+        problems.append("wrong version: " + ", ".join(wrong))
+    problems += broken
+    if problems:
+        return _failed(name, "; ".join(problems), INSTALL_FIX)
+    return _ok(
+        name,
+        f"{len(pins)} pinned packages at their versions; imported {', '.join(modules.values())}",
+    )
+
+
+# ---------------------------------------------------------------------------------------- JAX
+
+
+def check_jax() -> CheckResult:
+    """Run a small jit-compiled JAX computation and compare it with NumPy.
+
+    Returns
+    -------
+    CheckResult
+        Passed when the result matches to a relative 1e-4; the detail gives JAX's backend and
+        devices (CPU is expected). On an exception, failed with its text and the known fixes.
+    """
+    name = "JAX"
+    try:
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        a = rng.random((200, 200), dtype=np.float32)
+        b = rng.random((200, 200), dtype=np.float32)
+        compiled = jax.jit(lambda x, y: jnp.sum(x @ y))
+        result = float(compiled(jnp.asarray(a), jnp.asarray(b)))
+        expected = float(np.sum(a.astype(np.float64) @ b.astype(np.float64)))
+        backend = jax.default_backend()
+        devices = ", ".join(str(device) for device in jax.devices())
+    except Exception as error:
+        return _failed(name, _error_text(error), JAX_FIX)
+    if not np.isclose(result, expected, rtol=1e-4, atol=0.0):
+        return _failed(
+            name,
+            f"jit matmul gave {result!r}, NumPy {expected!r} (backend {backend}: {devices})",
+            JAX_FIX,
+        )
+    return _ok(name, f"jax {jax.__version__}, jit matmul OK; backend {backend} ({devices})")
+
+
+# --------------------------------------------------------------------------------- Matplotlib
+
+
+def check_matplotlib() -> CheckResult:
+    """Render a small figure to PNG in memory with the Agg canvas.
+
+    The global backend and ``rcParams`` are left untouched.
+
+    Returns
+    -------
+    CheckResult
+        Passed when the output starts with the PNG signature.
+    """
+    name = "Matplotlib"
+    try:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(2, 2), dpi=50)
+        canvas = FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        axes.plot([0, 1, 2], [0, 1, 0])
+        axes.set_title("check")
+        buffer = io.BytesIO()
+        canvas.print_png(buffer)
+        png = buffer.getvalue()
+    except Exception as error:
+        return _failed(name, _error_text(error), MATPLOTLIB_FIX)
+    if not png.startswith(PNG_SIGNATURE):
+        return _failed(name, f"rendered {len(png)} bytes that are not a PNG", MATPLOTLIB_FIX)
+    return _ok(name, f"matplotlib {matplotlib.__version__}, Agg rendered a {len(png)}-byte PNG")
+
+
+# --------------------------------------------------------------------------------------- data
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Do not follow redirects: any HTTP answer, a redirect included, proves reachability."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _reachable(url: str) -> bool:
+    """Return True if an HTTP HEAD on ``url`` gets any HTTP answer within the timeout."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with opener.open(request, timeout=REACHABLE_TIMEOUT):
+            return True
+    except urllib.error.HTTPError:
+        return True  # 3xx/4xx/5xx: the server answered
+    except (OSError, ValueError):  # URLError, timeouts, refused connections, bad addresses
+        return False
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def _default_cache_dir() -> Path:
+    from . import fetch
+
+    return fetch.cache_dir()
+
+
+def check_data(
+    cache_dir: Path | None = None,
+    reachable: Callable[[str], bool] | None = None,
+    source: str | None = None,
+) -> CheckResult:
+    """Check that the workshop data is cached, or can be downloaded.
+
+    Parameters
+    ----------
+    cache_dir : Path, optional
+        The data cache folder; default :func:`workshop_utils.fetch.cache_dir`
+        (``$WORKSHOP_DATA_DIR``, else the user cache folder).
+    reachable : callable, optional
+        ``reachable(url) -> bool``; default: an HTTP HEAD with a 5 s timeout, True on any HTTP
+        answer. Only called for files not cached.
+    source : {"auto", "real", "synthetic"}, optional
+        The data source the notebooks will use; default ``$WORKSHOP_DATA_SOURCE``, else
+        ``"auto"``. With ``"real"`` the stand-in does not count; with ``"synthetic"`` only the
+        stand-in is used, and it can be generated offline.
+
+    Returns
+    -------
+    CheckResult
+        Passed when each file is cached with its published sha256, or its synthetic stand-in is
+        cached, or its download address answers (it then downloads on first use). The detail
+        says which.
+    """
+    from . import fetch, synthetic
+
+    name = "Data"
+    folder = Path(cache_dir) if cache_dir is not None else fetch.cache_dir()
+    reachable = reachable if reachable is not None else _reachable
+    chosen = source if source is not None else os.environ.get(fetch.DATA_SOURCE_ENV, "auto")
+    chosen = chosen.strip().lower()
+    data_fix = (
+        "Run `make data` (or `python -m workshop_utils.fetch`) on a connected machine, or copy "
+        f"the data into {folder}; or set {fetch.DATA_SOURCE_ENV}=synthetic to teach on the "
+        "synthetic stand-in."
+    )
+    if chosen not in fetch.SOURCES:
+        return _failed(
+            name,
+            f"{fetch.DATA_SOURCE_ENV}={chosen!r} is not a data source.",
+            f"Set {fetch.DATA_SOURCE_ENV} to one of {', '.join(fetch.SOURCES)} (or unset it).",
+        )
+
+    existing = _nearest_existing(folder)
+    if not os.access(existing, os.W_OK):
+        return _failed(
+            name,
+            f"cannot write to the data cache {folder} ({existing} is read-only)",
+            f"Point {fetch.DATA_DIR_ENV} to a folder you can write to, e.g. "
+            f"`export {fetch.DATA_DIR_ENV}=$HOME/workshop-data`.",
+        )
+
+    mirror = os.environ.get(fetch.DATA_MIRROR_ENV)
+    found: list[str] = []
+    problems: list[str] = []
+    for data_file in fetch.REGISTRY.values():
+        has_stand_in = data_file.name == synthetic.STANDS_IN_FOR
+        if chosen == "synthetic":
+            if not has_stand_in:
+                problems.append(f"{data_file.name} has no synthetic stand-in")
+            elif synthetic.cached_stand_in(folder / "synthetic") is not None:
+                found.append(f"{data_file.name}: synthetic stand-in cached (source=synthetic)")
+            else:
+                found.append(
+                    f"{data_file.name}: synthetic stand-in will be generated on first use "
+                    "(source=synthetic, no network needed)"
+                )
+            continue
+
+        target = folder / data_file.name
+        if target.is_file():
+            if _sha256(target) == data_file.sha256:
+                found.append(f"{data_file.name}: real recording cached, sha256 OK")
+                continue
+            note = f"{target} does not match its published sha256 (partial or corrupt)"
+        else:
+            note = f"{data_file.name} not cached"
+        if (
+            chosen == "auto"
+            and has_stand_in
+            and synthetic.cached_stand_in(folder / "synthetic") is not None
+        ):
+            found.append(f"{note}; synthetic stand-in cached (used when offline)")
+            continue
+        url = mirror.rstrip("/") + "/" + data_file.name if mirror else data_file.url
+        if reachable(url):
+            found.append(f"{data_file.name}: {note}; {url} reachable, will download on first use")
+        else:
+            problems.append(f"{note}, no stand-in cached, and {url} is not reachable")
+
+    detail = "; ".join(problems + found) + f" [cache: {folder}]"
+    if problems:
+        return _failed(name, detail, data_fix)
+    return _ok(name, detail)
+
+
+# --------------------------------------------------------------------------------- disk space
+
+
+def check_disk_space(
+    path: Path | None = None,
+    minimum_gb: float = MIN_FREE_GB,
+    usage: Callable[[Path], Any] = shutil.disk_usage,
+) -> CheckResult:
+    """Check the free space where the data is cached.
+
+    Parameters
+    ----------
+    path : Path, optional
+        The folder to check (its nearest existing parent is measured); default: the data cache
+        folder.
+    minimum_gb : float, optional
+        Free space needed, in GB (GiB).
+    usage : callable, optional
+        ``usage(path)`` returning an object with a ``free`` attribute in bytes; default
+        :func:`shutil.disk_usage`.
+
+    Returns
+    -------
+    CheckResult
+        Passed when at least ``minimum_gb`` are free.
+    """
+    name = "Disk space"
+    folder = Path(path) if path is not None else _default_cache_dir()
+    measured = _nearest_existing(folder)
+    free_gb = usage(measured).free / 1024**3
+    detail = f"{free_gb:.1f} GB free at {measured} (need {minimum_gb:g} GB)"
+    if free_gb >= minimum_gb:
+        return _ok(name, detail)
+    from . import fetch
+
+    return _failed(
+        name,
+        detail,
+        f"Free at least {minimum_gb:g} GB on that drive, or point {fetch.DATA_DIR_ENV} to a "
+        "folder on a drive with room.",
+    )
+
+
+# ------------------------------------------------------------------------------------- kernel
+
+
+def check_kernel(executable: str | None = None, prefix: str | None = None) -> CheckResult:
+    """Check that the running Python is the environment's own.
+
+    Parameters
+    ----------
+    executable : str, optional
+        The interpreter; default ``sys.executable``.
+    prefix : str, optional
+        The environment's folder; default ``sys.prefix``.
+
+    Returns
+    -------
+    CheckResult
+        Passed when the interpreter lies inside the environment's folder.
+    """
+    name = "Kernel"
+    executable = executable if executable is not None else sys.executable
+    prefix = prefix if prefix is not None else sys.prefix
+    if not executable:
+        return _failed(name, "sys.executable is empty: the interpreter is unknown", KERNEL_FIX)
+    # Not resolved: a virtualenv's python is a symlink to the base interpreter.
+    inside = Path(os.path.normcase(os.path.abspath(executable))).is_relative_to(
+        Path(os.path.normcase(os.path.abspath(prefix)))
+    )
+    if inside:
+        return _ok(name, f"{executable}")
+    return _failed(name, f"{executable} is not inside the environment {prefix}", KERNEL_FIX)
+
+
+# ---------------------------------------------------------------------------------- reporting
+
+
+def run_checks() -> list[CheckResult]:
+    """Run every check; one that raises becomes a failed result.
+
+    Returns
+    -------
+    list of CheckResult
+        Python, packages, JAX, Matplotlib, data, disk space and kernel, in that order.
+    """
+    checks: list[tuple[str, Callable[[], CheckResult]]] = [
+        ("Python", check_python),
+        ("Packages", check_packages),
+        ("JAX", check_jax),
+        ("Matplotlib", check_matplotlib),
+        ("Data", check_data),
+        ("Disk space", check_disk_space),
+        ("Kernel", check_kernel),
+    ]
+    results = []
+    for name, check in checks:
+        try:
+            results.append(check())
+        except Exception as error:
+            results.append(
+                _failed(name, f"the check crashed: {_error_text(error)}", UNEXPECTED_FIX)
+            )
+    return results
+
+
+def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> str:
+    """Format results as a plain-text table, then how to fix each failure.
+
+    Parameters
+    ----------
+    results : sequence of CheckResult
+        The results to show.
+    width : int, optional
+        Line width to wrap to.
+
+    Returns
+    -------
+    str
+        The table (columns check, status, detail), a summary line and, if anything failed, a
+        numbered "How to fix" list.
+    """
+    name_width = max([len("Check")] + [len(result.name) for result in results])
+    status_width = len("Status")
+    indent = name_width + status_width + 4
+    detail_width = max(width - indent, 20)
+    lines = [
+        f"{'Check':<{name_width}}  {'Status':<{status_width}}  Detail",
+        f"{'-' * name_width}  {'-' * status_width}  {'-' * detail_width}",
+    ]
+    for result in results:
+        status = "PASS" if result.passed else "FAIL"
+        wrapped = textwrap.wrap(result.detail, detail_width, break_on_hyphens=False) or [""]
+        lines.append(f"{result.name:<{name_width}}  {status:<{status_width}}  {wrapped[0]}")
+        lines += [" " * indent + line for line in wrapped[1:]]
+
+    failures = [result for result in results if not result.passed]
+    lines.append("")
+    if not failures:
+        lines.append(f"All {len(results)} checks passed: you are ready for the workshop.")
+        return "\n".join(lines)
+    lines.append(f"{len(failures)} of {len(results)} checks failed.")
+    lines += ["", "How to fix:"]
+    for number, result in enumerate(failures, start=1):
+        lines += textwrap.wrap(
+            f"{number}. {result.name}: {result.fix or 'see the detail above.'}",
+            width,
+            subsequent_indent="   ",
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the setup check and print the table.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (there are no options besides ``--help``); default
+        ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 when every check passed, 1 otherwise.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop_utils.check",
+        description="Check this computer's setup for the head-direction GLM workshop.",
+    )
+    parser.parse_args(argv)
+    print("Checking the workshop setup (this takes up to a minute)...", flush=True)
+    results = run_checks()
+    print(format_table(results))
+    return 0 if all(result.passed for result in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
