@@ -54,14 +54,27 @@ def python_seconds(code: str, cwd: Path, env: dict[str, str]) -> float:
 
 EXECUTE_NOTEBOOK = """
 import json, resource, sys, time
+from datetime import datetime
 import jupytext
 from nbclient import NotebookClient
 notebook = jupytext.read(sys.argv[1])
 start = time.perf_counter()
-NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
+NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=True).execute()
 elapsed = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb}))
+sections, current = {}, "Setup"
+for cell in notebook.cells:
+    if cell.cell_type == "markdown":
+        for line in cell.source.splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+        continue
+    timing = cell.metadata.get("execution", {})
+    if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+        began = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        ended = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+        sections[current] = sections.get(current, 0.0) + (ended - began).total_seconds()
+print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "sections": sections}))
 """
 
 
@@ -164,10 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     limits = {"head_direction": 30.0}
+    timing_lines = [
+        "| notebook | section | compute time (s) |",
+        "| --- | --- | --- |",
+    ]
     for notebook in sorted((repo / "notebooks").glob("*.md")):
         limit = limits.get(notebook.stem, 120.0)
         cold = execute_notebook(notebook, env)
         warm = execute_notebook(notebook, env)
+        for section, seconds in cold["sections"].items():
+            timing_lines.append(f"| {notebook.stem} | {section} | {seconds:.1f} |")
         rows.append(
             (f"{notebook.stem}: execute, cold JAX cache", cold["seconds"], "s", f"{limit:g}")
         )
@@ -175,6 +194,15 @@ def main(argv: list[str] | None = None) -> int:
             (f"{notebook.stem}: execute, warm JAX cache", warm["seconds"], "s", f"{limit:g}")
         )
         rows.append((f"{notebook.stem}: kernel peak memory", warm["peak_mb"], "MB", ""))
+
+    # The instructors page includes this table: compute time of each section, cold JAX cache.
+    timings = (
+        f"<!-- Written by `make bench` on {os.cpu_count()} CPU cores; do not edit. -->\n\n"
+        + "\n".join(timing_lines)
+        + "\n"
+    )
+    for book in (ROOT / "book", repo / "book"):
+        (book / "section_timings.md").write_text(timings)
 
     if not args.skip_book:
         build = [str(BIN / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]
@@ -199,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
     }
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

@@ -142,3 +142,18 @@ def built_book(tmp_path_factory: pytest.TempPathFactory, data_cache: Path):
     return SimpleNamespace(
         root=repo, process=process, html=repo / "_build" / "html", data_cache=data_cache
     )
+
+
+def executed_notebook(book_root: Path, page: str):
+    """The executed notebook of a book page, read from the build's jupyter-cache.
+
+    (``_build/jupyter_execute`` is not reliable: a rebuild that takes a notebook from the cache
+    writes it there without outputs.)
+    """
+    from jupyter_cache import get_cache
+
+    cache = get_cache(book_root / "_build" / ".jupyter_cache")
+    for record in cache.list_cache_records():
+        if Path(record.uri).with_suffix("").as_posix().endswith(page):
+            return cache.get_cache_bundle(record.pk).nb
+    raise AssertionError(f"{page} was never executed")

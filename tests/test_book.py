@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
 import yaml
-from conftest import make_book
+from conftest import executed_notebook, make_book
 
 pytestmark = pytest.mark.book
 
@@ -44,9 +43,7 @@ def test_every_page_of_the_toc_is_rendered(built_book):
 
 
 def executed(built_book, page):
-    path = built_book.root / "_build" / "jupyter_execute" / f"{page}.ipynb"
-    assert path.exists(), f"{page} was not executed"
-    return nbformat.read(path, as_version=4)
+    return executed_notebook(built_book.root, page)
 
 
 def all_output_text(cell):
@@ -99,7 +96,7 @@ def test_every_figure_is_an_image_in_the_page(built_book):
 def test_head_direction_page_shows_the_analysis(built_book):
     html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
     assert "workshop-data-notice" in html and "SYNTHETIC" in html
-    assert html.index("workshop-data-notice") < html.index("Are these head-direction cells?")
+    assert html.index("workshop-data-notice") < html.index('id="are-these-head-direction-cells"')
     assert 'class="animation"' in html, "the sliding-window animation is embedded"
     assert "(18000, 80)" in html and "(18000, 8)" in html and "(18000, 152)" in html
     assert "held-out pseudo-R²" in html

@@ -8,6 +8,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from conftest import executed_notebook
 
 from workshop_utils import variants
 
@@ -182,9 +183,7 @@ def test_presenters_notebook_runs_and_prints_what_the_full_one_prints(built_book
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    full = nbformat.read(
-        built_book.root / "_build" / "jupyter_execute" / "notebooks" / "head_direction.ipynb", 4
-    )
+    full = executed_notebook(built_book.root, "notebooks/head_direction")
 
     def printed(notebook):
         return [
