@@ -316,3 +316,9 @@ def test_style_file_makes_animations_play_inline():
     style = matplotlib.rc_params_from_file(str(plotting.STYLE_PATH), use_default_template=False)
     assert style["animation.html"] == "jshtml"
     assert 0 < style["animation.embed_limit"] <= 8
+
+
+# ------------------------------------------------------------------ sleep figures (issue 6)
+
+
+# ------------------------------------------------------- model validation figures (issue 5)

@@ -950,3 +950,9 @@ def plot_fitted_vs_true(
     ax.set_title(f"Pearson r = {r:.2f}")
     ax.legend(loc="upper left")
     return fig
+
+
+# ------------------------------------------------------------------ sleep figures (issue 6)
+
+
+# ------------------------------------------------------- model validation figures (issue 5)
