@@ -30,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-BIN = Path(PYTHON).parent
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -205,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         (book / "section_timings.md").write_text(timings)
 
     if not args.skip_book:
-        build = [str(BIN / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]
+        # The Makefile's own target, told not to reinstall this environment.
+        venv = Path(sys.prefix)
+        build = ["make", "-o", f"{venv}/.installed", "book", f"VENV={venv}"]
         rows.append(("book: clean build", run(build, repo, env), "s", "180"))
         rows.append(("book: rebuild, nothing changed", run(build, repo, env), "s", "20"))
         html = repo / "_build" / "html" / "notebooks"

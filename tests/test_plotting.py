@@ -256,20 +256,29 @@ def test_model_comparison_bars_carry_their_values():
         plotting.plot_model_comparison({})
 
 
-def test_coupling_grid_colours_cells_by_the_sign_of_net_coupling(frame):
+def test_coupling_grid_draws_each_filter_on_its_net_coupling(frame):
     rng = np.random.default_rng(3)
     filters = rng.normal(0, 1, (N_UNITS, N_UNITS, 20))
-    fig = plotting.plot_coupling_grid(filters, frame, bin_size=0.01)
-    cells = [ax for ax in fig.axes if ax.get_label().startswith("coupling")]
-    margins = [ax for ax in fig.axes if ax.get_label().startswith("tuning")]
-    assert len(cells) == N_UNITS**2 and len(margins) == 2 * N_UNITS
-    net = filters.sum(axis=2)
-    for ax in cells:
-        sender, receiver = (int(x) for x in ax.get_label().split()[1].split("->"))
-        np.testing.assert_allclose(ax.lines[0].get_ydata(), filters[receiver, sender])
-        red, _, blue, _ = ax.get_facecolor()
-        if abs(net[receiver, sender]) > 0.5:
-            assert (red > blue) == (net[receiver, sender] > 0)
+    order = [4, 0, 2, 1, 3]
+    fig = plotting.plot_coupling_grid(filters, frame, bin_size=0.01, order=order)
+    grid = fig.axes[0]
+    laid_out = filters[np.ix_(order, order)]
+    np.testing.assert_allclose(grid.images[0].get_array(), laid_out.sum(axis=2))
+    norm = grid.images[0].norm
+    assert norm.vcenter == 0 and norm.vmin == -norm.vmax, "colours centred on zero coupling"
+    segments = grid.collections[0].get_segments()
+    assert len(segments) == N_UNITS**2
+    # Cell (i, j) = receiver order[i], sender order[j]: its line lies in that cell and follows
+    # the filter (higher weight = higher on screen = smaller y on the inverted axis).
+    i, j = 3, 1
+    line = segments[i * N_UNITS + j]
+    assert np.all((j < line[:, 0]) & (line[:, 0] < j + 1) & (i < line[:, 1]) & (line[:, 1] < i + 1))
+    assert np.corrcoef(-line[:, 1], laid_out[i, j])[0, 1] > 0.999
+    top, left = fig.axes[1], fig.axes[2]
+    assert len(top.collections) == N_UNITS and len(left.collections) == N_UNITS
+    expected = plotting.direction_colors(plotting.preferred_directions(frame).values[order])
+    np.testing.assert_allclose(top.collections[0].get_facecolor()[0], expected[0])
+    assert "Net coupling" in fig.axes[3].get_ylabel()
     with pytest.raises(ValueError, match=r"must have shape \(5, 5, n_lags\)"):
         plotting.plot_coupling_grid(filters[:3], frame, bin_size=0.01)
 
