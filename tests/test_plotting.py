@@ -175,8 +175,7 @@ def test_feature_rows_time_axis_reads_backwards():
     assert len(fig.axes) == 2
     left, right = fig.axes[-1].get_xlim()
     assert left > right, "time from spike decreases to the right"
-    heights = [bar.get_height() for bar in fig.axes[1].patches]
-    np.testing.assert_allclose(heights, features[3])
+    np.testing.assert_allclose(fig.axes[1].patches[0].get_data().values, features[3])
     assert fig.axes[-1].get_xlabel() == "Time from spike (s)"
     with pytest.raises(ValueError, match="2-D"):
         plotting.plot_feature_rows(np.ones(5), rows=[0], bin_size=0.01)

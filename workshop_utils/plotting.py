@@ -473,8 +473,9 @@ def plot_feature_rows(features: Any, rows: Sequence[int], bin_size: float) -> Fi
     lags = np.arange(1, matrix.shape[1] + 1) * bin_size
     fig = _figure(figsize=(8, 0.6 * len(rows) + 1), layout="constrained")
     axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
+    edges = np.arange(matrix.shape[1] + 1) * bin_size + bin_size / 2
     for ax, row in zip(axes, rows, strict=True):
-        ax.bar(lags, matrix[row], width=bin_size, color="black")
+        ax.stairs(matrix[row], edges, fill=True, color="black")
         ax.set_ylabel(f"row {row}", rotation=0, ha="right", va="center")
         ax.set_yticks([])
     axes[-1].set_xlim(lags[-1] + bin_size, 0)
