@@ -102,10 +102,22 @@ def test_head_direction_page_shows_the_analysis(built_book):
     assert "held-out pseudo-R²" in html
 
 
+def test_exercises_have_solutions_hidden_behind_a_toggle(built_book):
+    html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
+    exercises = html.count('class="exercise admonition"')
+    assert exercises >= 4
+    assert html.count('class="solution dropdown admonition"') == exercises
+
+
 def test_notebook_pages_offer_downloads_and_launch_buttons(built_book):
     html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
     assert "_sources/notebooks/head_direction.md" in html
-    assert "head_direction.ipynb" in html
+    for download in (
+        "head_direction.ipynb",
+        "head_direction_users.ipynb",
+        "head_direction_presenters.ipynb",
+    ):
+        assert f"/{download}" in html, download
     assert "mybinder.org" in html and "colab.research.google.com" in html
 
 
