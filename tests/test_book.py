@@ -85,7 +85,7 @@ def test_every_figure_is_an_image_in_the_page(built_book):
         assert figures >= 1, page
         html_path = built_book.html / f"{page}.html"
         html = html_path.read_text(encoding="utf-8")
-        images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
+        images = re.findall(r'<img[^>]+src="([^"]*_images/[^"]+\.png)"', html)
         assert len(images) == figures, f"{page}: {len(images)} images for {figures} figures"
         for source in images:
             image = (html_path.parent / source).resolve()
