@@ -382,7 +382,9 @@ class DataNotice:
         return f"**{self}**" if self.synthetic else str(self)
 
     def _repr_html_(self) -> str:
-        text = html.escape(str(self))
+        pieces = html.escape(str(self)).split("`")
+        # Odd pieces were between backticks: show them as code.
+        text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
         if self.synthetic:
             title, _, rest = text.partition(":")
             return (
