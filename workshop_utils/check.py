@@ -19,7 +19,6 @@ heavy: each check imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import io
 import os
@@ -352,14 +351,6 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _nearest_existing(path: Path) -> Path:
     path = Path(os.path.abspath(path))
     while not path.exists() and path.parent != path:
@@ -400,6 +391,8 @@ def check_data(
         cached, or its download address answers (it then downloads on first use). The detail
         says which.
     """
+    import pooch
+
     from . import fetch, synthetic
 
     name = "Data"
@@ -447,7 +440,7 @@ def check_data(
 
         target = folder / data_file.name
         if target.is_file():
-            if _sha256(target) == data_file.sha256:
+            if pooch.file_hash(target) == data_file.sha256:
                 found.append(f"{data_file.name}: real recording cached, sha256 OK")
                 continue
             note = f"{target} does not match its published sha256 (partial or corrupt)"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import html
 import os
 import time
@@ -240,7 +239,7 @@ def _real(data_file: DataFile, folder: Path) -> Path:
     if mirror:
         url = mirror.rstrip("/") + "/" + data_file.name
     target = folder / data_file.name
-    if target.exists() and _sha256(target) == data_file.sha256:
+    if target.exists() and pooch.file_hash(target) == data_file.sha256:
         return target
     registry = pooch.create(
         path=folder,
@@ -310,14 +309,6 @@ def _lock(path: Path) -> Iterator[None]:
         yield
     finally:
         path.unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------------------- provenance

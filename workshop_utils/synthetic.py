@@ -74,7 +74,6 @@ The same seed always gives the same data.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import tempfile
@@ -83,6 +82,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+import pooch
 
 __all__ = [
     "DEFAULT_SEED",
@@ -400,7 +400,7 @@ def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> P
     recorded = manifest.get("sha256", {})
     for name in (STAND_IN_FILENAME, GROUND_TRUTH_FILENAME):
         file_path = directory / name
-        if not file_path.exists() or _sha256(file_path) != recorded.get(name):
+        if not file_path.exists() or pooch.file_hash(file_path) != recorded.get(name):
             return None
     return directory / STAND_IN_FILENAME
 
@@ -457,7 +457,10 @@ def generate_stand_in(
         )
         with open(truth_tmp, "wb") as handle:
             np.savez_compressed(handle, **{f.name: getattr(truth, f.name) for f in fields(truth)})
-        digests = {STAND_IN_FILENAME: _sha256(nwb_tmp), GROUND_TRUTH_FILENAME: _sha256(truth_tmp)}
+        digests = {
+            STAND_IN_FILENAME: pooch.file_hash(nwb_tmp),
+            GROUND_TRUTH_FILENAME: pooch.file_hash(truth_tmp),
+        }
         os.replace(nwb_tmp, nwb_final)
         os.replace(truth_tmp, truth_final)
     finally:
@@ -481,8 +484,15 @@ def generate_stand_in(
 # --------------------------------------------------------------------------------------------
 
 # Shank of each of the 49 units and whether it lies in ADN, as in the real recording.
-_SHANK_LAYOUT = [(1, "thalamus", 4), (2, "adn", 11), (3, "adn", 13), (4, "adn", 7),
-                 (5, "thalamus", 8), (6, "thalamus", 5), (7, "thalamus", 1)]
+_SHANK_LAYOUT = [
+    (1, "thalamus", 4),
+    (2, "adn", 11),
+    (3, "adn", 13),
+    (4, "adn", 7),
+    (5, "thalamus", 8),
+    (6, "thalamus", 5),
+    (7, "thalamus", 1),
+]
 N_HEAD_DIRECTION_CELLS = 19
 COUPLING_STRENGTH = 0.04
 COUPLING_TIMESCALE = 0.05
@@ -562,10 +572,9 @@ def _unit_table(rng: np.random.Generator) -> dict[str, np.ndarray]:
 def _filters(units: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Evaluate the self-history and coupling filters at lags 1..N_FILTER_LAGS."""
     lag_offset = np.arange(N_FILTER_LAGS) * BIN_SIZE  # time since lag 1
-    self_history = (
-        -units["refractory"][:, None] * np.exp(-lag_offset / REFRACTORY_TIMESCALE)
-        + units["burst"][:, None] * np.exp(-lag_offset / units["burst_timescale"][:, None])
-    )
+    self_history = -units["refractory"][:, None] * np.exp(
+        -lag_offset / REFRACTORY_TIMESCALE
+    ) + units["burst"][:, None] * np.exp(-lag_offset / units["burst_timescale"][:, None])
     coupling = units["coupling_weight"][:, :, None] * np.exp(-lag_offset / COUPLING_TIMESCALE)
     return self_history, coupling
 
@@ -652,8 +661,22 @@ def _simulate_counts(
 
 
 @numba.njit(cache=True, nogil=True)
-def _run_glm(log_tuning, angle_index, states, state_gain, shift, fast_amp, fast_decay, slow_amp,
-             slow_decay, coupling_by_sender, coupling_decay, max_log_rate, max_count, seed):
+def _run_glm(
+    log_tuning,
+    angle_index,
+    states,
+    state_gain,
+    shift,
+    fast_amp,
+    fast_decay,
+    slow_amp,
+    slow_decay,
+    coupling_by_sender,
+    coupling_decay,
+    max_log_rate,
+    max_count,
+    seed,
+):
     """Simulate the coupled Poisson GLM bin by bin (compiled with numba)."""
     np.random.seed(seed)
     n_bins = angle_index.size
@@ -667,8 +690,13 @@ def _run_glm(log_tuning, angle_index, states, state_gain, shift, fast_amp, fast_
         state = states[t]
         for i in range(n_units):
             ahead = min(t + shift[i], n_bins - 1)
-            eta = (log_tuning[angle_index[ahead], i] + state_gain[i, state]
-                   + fast_amp[i] * fast[i] + slow_amp[i] * slow[i] + coupled[i])
+            eta = (
+                log_tuning[angle_index[ahead], i]
+                + state_gain[i, state]
+                + fast_amp[i] * fast[i]
+                + slow_amp[i] * slow[i]
+                + coupled[i]
+            )
             count = min(np.random.poisson(np.exp(min(eta, max_log_rate))), max_count)
             counts[t, i] = count
             spiked[i] = count
@@ -831,12 +859,3 @@ def _temporary_path(directory: Path, suffix: str) -> Path:
     os.umask(umask)
     os.chmod(name, 0o666 & ~umask)
     return Path(name)
-
-
-def _sha256(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
