@@ -51,7 +51,7 @@ notebooks: $(STAMP)
 	$(BIN)/jupytext --to ipynb notebooks/*.md
 
 lint: $(STAMP)
-	$(BIN)/ruff check workshop_utils tests benchmarks
+	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext
 
 clean:
 	rm -rf _build variants

@@ -94,3 +94,14 @@ def test_submodules_and_shortcuts_load_on_first_use():
         assert "no_such_thing" in str(error)
     else:
         raise AssertionError("unknown attributes must raise AttributeError")
+
+
+def test_code_passes_ruff_with_docstring_rules():
+    venv = Path(sys.prefix)
+    result = subprocess.run(
+        ["make", "-o", f"{venv}/.installed", "lint", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
