@@ -293,3 +293,22 @@ def test_importing_fetch_creates_nothing_and_sets_nothing(tmp_path):
     )
     assert result.stdout.strip() == "True"
     assert not (home / "cache").exists()
+
+
+def test_cache_hits_do_not_import_pooch(tmp_path, data_cache):
+    """In a notebook, importing pooch prints a tqdm warning; only real downloads may need it."""
+    cache = tmp_path / "xdg-cache"
+    shutil.copytree(data_cache / "synthetic", cache / "workshop_utils" / "synthetic")
+    code = (
+        "import sys, workshop_utils as w; "
+        "p = w.fetch_data('Mouse32-140822.nwb', source='synthetic'); w.fetch.data_notice(p); "
+        "print(p); print('pooch' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_")}
+    env.update(XDG_CACHE_HOME=str(cache), HOME=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    path, pooch_imported = result.stdout.split()
+    assert path.startswith(str(cache / "workshop_utils" / "synthetic"))
+    assert pooch_imported == "False"

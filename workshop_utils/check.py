@@ -391,8 +391,6 @@ def check_data(
         cached, or its download address answers (it then downloads on first use). The detail
         says which.
     """
-    import pooch
-
     from . import fetch, synthetic
 
     name = "Data"
@@ -440,7 +438,7 @@ def check_data(
 
         target = folder / data_file.name
         if target.is_file():
-            if pooch.file_hash(target) == data_file.sha256:
+            if fetch.file_sha256(target) == data_file.sha256:
                 found.append(f"{data_file.name}: real recording cached, sha256 OK")
                 continue
             note = f"{target} does not match its published sha256 (partial or corrupt)"

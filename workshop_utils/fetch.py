@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import html
 import os
 import time
@@ -50,6 +51,7 @@ __all__ = [
     "data_source",
     "fetch_all",
     "fetch_data",
+    "file_sha256",
     "main",
 ]
 
@@ -118,9 +120,9 @@ def cache_dir() -> Path:
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured).expanduser()
-    import pooch
+    import platformdirs  # the folder pooch.os_cache uses, without importing pooch
 
-    return Path(pooch.os_cache("workshop_utils"))
+    return Path(platformdirs.user_cache_dir("workshop_utils"))
 
 
 def _source(source: str | None) -> str:
@@ -231,16 +233,17 @@ def fetch_all(source: str | None = None) -> dict[str, str]:
 
 def _real(data_file: DataFile, folder: Path) -> Path:
     """Return the real file, downloaded by pooch and verified against its sha256."""
-    import pooch
-    import requests
-
     url = data_file.url
     mirror = os.environ.get(DATA_MIRROR_ENV)
     if mirror:
         url = mirror.rstrip("/") + "/" + data_file.name
     target = folder / data_file.name
-    if target.exists() and pooch.file_hash(target) == data_file.sha256:
+    if target.exists() and file_sha256(target) == data_file.sha256:
         return target
+    # Imported only to download: in a notebook, importing pooch prints a tqdm warning.
+    import pooch
+    import requests
+
     registry = pooch.create(
         path=folder,
         base_url="",
@@ -448,6 +451,28 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{name}: {path} ({data_source(path)})")
     return status
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Return the sha256 of a file, as the hex string :data:`REGISTRY` records.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        Hex digest.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 if __name__ == "__main__":

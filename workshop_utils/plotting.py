@@ -855,7 +855,7 @@ def plot_decoded_heading(
 
 
 def plot_correlation_matrices(
-    matrices: Mapping[str, np.ndarray], vmax: float | None = None
+    matrices: Mapping[str, np.ndarray], vmax: float | None = None, label: str = "Correlation"
 ) -> Figure:
     """Draw a row of square matrices on one diverging colour scale.
 
@@ -865,6 +865,8 @@ def plot_correlation_matrices(
         Square matrices by title (e.g. wake, REM, SWS), all of one size.
     vmax : float, optional
         Colour limit (default: the largest off-diagonal magnitude).
+    label : str, optional
+        Label of the colour bar.
 
     Returns
     -------
@@ -894,7 +896,7 @@ def plot_correlation_matrices(
         ax.set_title(title)
         ax.set_xlabel("Unit (sorted)")
     axes[0].set_ylabel("Unit (sorted)")
-    fig.colorbar(image, ax=list(axes), label="Correlation")
+    fig.colorbar(image, ax=list(axes), label=label)
     return fig
 
 

@@ -74,6 +74,7 @@ The same seed always gives the same data.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import tempfile
@@ -82,7 +83,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-import pooch
 
 __all__ = [
     "DEFAULT_SEED",
@@ -400,7 +400,7 @@ def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> P
     recorded = manifest.get("sha256", {})
     for name in (STAND_IN_FILENAME, GROUND_TRUTH_FILENAME):
         file_path = directory / name
-        if not file_path.exists() or pooch.file_hash(file_path) != recorded.get(name):
+        if not file_path.exists() or _file_sha256(file_path) != recorded.get(name):
             return None
     return directory / STAND_IN_FILENAME
 
@@ -458,8 +458,8 @@ def generate_stand_in(
         with open(truth_tmp, "wb") as handle:
             np.savez_compressed(handle, **{f.name: getattr(truth, f.name) for f in fields(truth)})
         digests = {
-            STAND_IN_FILENAME: pooch.file_hash(nwb_tmp),
-            GROUND_TRUTH_FILENAME: pooch.file_hash(truth_tmp),
+            STAND_IN_FILENAME: _file_sha256(nwb_tmp),
+            GROUND_TRUTH_FILENAME: _file_sha256(truth_tmp),
         }
         os.replace(nwb_tmp, nwb_final)
         os.replace(truth_tmp, truth_final)
@@ -859,3 +859,9 @@ def _temporary_path(directory: Path, suffix: str) -> Path:
     os.umask(umask)
     os.chmod(name, 0o666 & ~umask)
     return Path(name)
+
+
+def _file_sha256(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
