@@ -300,6 +300,9 @@ def test_decoded_heading_correlation_speeds_and_scatter(recording):
     fig = plotting.plot_correlation_matrices(matrices, vmax=1.0)
     assert [ax.get_title() for ax in fig.axes[:2]] == ["wake", "REM"]
     assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
+    assert fig.axes[-1].get_ylabel() == "Correlation"
+    fig = plotting.plot_correlation_matrices(matrices, label="Net coupling")
+    assert fig.axes[-1].get_ylabel() == "Net coupling"
     with pytest.raises(ValueError, match="square"):
         plotting.plot_correlation_matrices({"a": np.ones((2, 3))})
 
