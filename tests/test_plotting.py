@@ -329,7 +329,65 @@ def test_style_file_makes_animations_play_inline():
     assert 0 < style["animation.embed_limit"] <= 8
 
 
-# ------------------------------------------------------------------ sleep figures (issue 6)
+# -------------------------------------------------------------------------- cross-validation
 
 
-# ------------------------------------------------------- model validation figures (issue 5)
+def test_cv_folds_draw_train_test_and_left_out_bins_at_their_times():
+    folds = [
+        (np.arange(6, 12), np.arange(0, 4)),
+        (np.array([0, 1, 10, 11]), np.arange(4, 8)),
+        (np.arange(0, 6), np.arange(8, 12)),
+    ]
+    fig = plotting.plot_cv_folds(folds, n_samples=12, bin_size=0.5)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fold 3", "fold 2", "fold 1"]
+    assert ax.get_xlim() == (0.0, 6.0)
+    assert ax.get_xlabel() == "Time (s)"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["left out", "train", "test"]
+    # fold 2 (the middle row): train 0-1 s and 5-6 s, test 2-4 s, gaps between
+    collections_of_middle_row = [
+        c for c in ax.collections if np.isclose(c.get_paths()[0].vertices[:, 1].min(), 1.0)
+    ]
+    spans = {
+        tuple(np.round(c.get_facecolor()[0], 3)): sorted(
+            (p.vertices[:, 0].min(), p.vertices[:, 0].max()) for p in c.get_paths()
+        )
+        for c in collections_of_middle_row
+    }
+    blue = tuple(np.round(matplotlib.colors.to_rgba("tab:blue"), 3))
+    orange = tuple(np.round(matplotlib.colors.to_rgba("tab:orange"), 3))
+    assert spans[blue] == [(0.0, 1.0), (5.0, 6.0)]
+    assert spans[orange] == [(2.0, 4.0)]
+    grey = tuple(np.round(matplotlib.colors.to_rgba("0.85"), 3))
+    assert spans[grey] == [(1.0, 2.0), (4.0, 5.0)]
+    with pytest.raises(ValueError, match="outside range"):
+        plotting.plot_cv_folds(folds, n_samples=10, bin_size=0.5)
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.plot_cv_folds([], n_samples=10, bin_size=0.5)
+
+
+def test_cv_scores_draw_a_line_per_basis_size_and_star_the_best():
+    strengths = [0.001, 0.01, 0.1, 1.0]
+    mean_scores = pd.DataFrame(
+        {4: [0.090, 0.095, 0.097, 0.080], 8: [0.088, 0.094, 0.099, 0.079]},
+        index=pd.Index(strengths, name="regularizer_strength"),
+    )
+    spread = mean_scores * 0 + 0.002
+    fig = plotting.plot_cv_scores(mean_scores, spread)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "Ridge strength"
+    assert ax.get_ylabel() == "Held-out pseudo-R²"
+    lines = {container.get_label(): container.lines[0] for container in ax.containers}
+    assert sorted(lines) == ["4", "8"]
+    np.testing.assert_allclose(lines["8"].get_ydata(), mean_scores[8])
+    np.testing.assert_allclose(lines["4"].get_xdata(), strengths)
+    star = next(line for line in ax.get_lines() if line.get_label() == "best")
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (0.1, 0.099)
+    assert ax.get_legend().get_title().get_text() == "Basis functions"
+    assert all(container.has_yerr for container in ax.containers)
+    with pytest.raises(ValueError, match="one spread per score"):
+        plotting.plot_cv_scores(mean_scores, spread.iloc[:2])
+    with pytest.raises(ValueError, match="non-empty"):
+        plotting.plot_cv_scores(pd.DataFrame())

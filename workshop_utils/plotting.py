@@ -23,6 +23,7 @@ Helpers
   tuning curves on the margins.
 - :func:`plot_decoded_heading`, :func:`plot_correlation_matrices`, :func:`plot_state_speeds`,
   :func:`plot_fitted_vs_true`: figures of the sleep and ground-truth notebooks.
+- :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
 
 ``STYLE_PATH`` is the workshop's Matplotlib style; notebooks apply it with
 ``plt.style.use(plotting.STYLE_PATH)`` (it also makes animations play inline).
@@ -41,6 +42,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "STYLE_PATH",
@@ -895,6 +897,8 @@ def plot_correlation_matrices(
         image = ax.imshow(array, cmap="bwr", vmin=-vmax, vmax=vmax)
         ax.set_title(title)
         ax.set_xlabel("Unit (sorted)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("Unit (sorted)")
     fig.colorbar(image, ax=list(axes), label=label)
     return fig
@@ -967,7 +971,133 @@ def plot_fitted_vs_true(
     return fig
 
 
-# ------------------------------------------------------------------ sleep figures (issue 6)
+# -------------------------------------------------------------------------- cross-validation
 
 
-# ------------------------------------------------------- model validation figures (issue 5)
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous runs of sorted integer indices, as (first, length) pairs."""
+    indices = np.asarray(indices, dtype=int)
+    if indices.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
+    return [(int(run[0]), len(run)) for run in np.split(indices, breaks)]
+
+
+def plot_cv_folds(
+    folds: Sequence[tuple[np.ndarray, np.ndarray]], n_samples: int, bin_size: float
+) -> Figure:
+    """Draw which time bins each cross-validation fold trains on, tests on and leaves out.
+
+    Parameters
+    ----------
+    folds : sequence of (train, test) index arrays
+        The folds, as ``list(splitter.split(X))`` returns them.
+    n_samples : int
+        Number of time bins in the data that was split.
+    bin_size : float
+        Bin size in seconds (the time axis is in seconds from the first bin).
+
+    Returns
+    -------
+    Figure
+        One axis, one row per fold (fold 1 on top): training bins in blue, test bins in orange,
+        bins left out in light grey.
+
+    Raises
+    ------
+    ValueError
+        If there are no folds, or an index falls outside ``range(n_samples)``.
+    """
+    if len(folds) == 0:
+        raise ValueError("Give at least one (train, test) fold, e.g. list(splitter.split(X)).")
+    for train, test in folds:
+        used = np.concatenate([np.asarray(train), np.asarray(test)])
+        if used.size and (used.min() < 0 or used.max() >= n_samples):
+            raise ValueError(f"A fold uses indices outside range({n_samples}).")
+    fig = _figure(figsize=(8, 0.55 * len(folds) + 1.3), layout="constrained")
+    ax = fig.add_subplot()
+    colors = {"train": "tab:blue", "test": "tab:orange", "left out": "0.85"}
+    for row, (train, test) in enumerate(folds):
+        y = (len(folds) - 1 - row, 0.7)
+        left_out = np.setdiff1d(np.arange(n_samples), np.concatenate([train, test]))
+        for name, indices in (("left out", left_out), ("train", train), ("test", test)):
+            runs = [(first * bin_size, length * bin_size) for first, length in _runs(indices)]
+            label = name if row == 0 else None
+            ax.broken_barh(runs, y, color=colors[name], label=label)
+    fold_names = [f"fold {len(folds) - row}" for row in range(len(folds))]
+    ax.set_yticks(np.arange(len(folds)) + 0.35, fold_names)
+    ax.set_xlim(0, n_samples * bin_size)
+    ax.set_xlabel("Time (s)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(folds) < 4 else -0.2), ncols=3)
+    return fig
+
+
+def plot_cv_scores(
+    mean_scores: pd.DataFrame,
+    score_spread: pd.DataFrame | None = None,
+    xlabel: str = "Ridge strength",
+    ylabel: str = "Held-out pseudo-R²",
+    legend_title: str = "Basis functions",
+) -> Figure:
+    """Draw the held-out score over a two-parameter grid and mark the best point.
+
+    Parameters
+    ----------
+    mean_scores : pandas.DataFrame
+        Mean held-out score; index: the parameter on the x axis (e.g. Ridge strength), columns:
+        the other parameter (one line each, e.g. number of basis functions).
+    score_spread : pandas.DataFrame, optional
+        Error-bar half-heights of the same shape (e.g. the standard deviation across folds).
+    xlabel, ylabel, legend_title : str, optional
+        Axis labels and legend title. The x axis is logarithmic when all its values are positive.
+
+    Returns
+    -------
+    Figure
+        One axis with a line per column and a star on the best score.
+
+    Raises
+    ------
+    ValueError
+        If ``mean_scores`` is empty or ``score_spread`` has another shape.
+    """
+    if mean_scores.size == 0:
+        raise ValueError("Give a non-empty table of scores (index: x values, columns: lines).")
+    if score_spread is not None and score_spread.shape != mean_scores.shape:
+        raise ValueError(
+            f"score_spread has shape {score_spread.shape}, mean_scores {mean_scores.shape}; "
+            "give one spread per score."
+        )
+    fig = _figure(figsize=(6.5, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.asarray(mean_scores.index, dtype=float)
+    for column in mean_scores.columns:
+        spread = None if score_spread is None else score_spread[column].to_numpy(dtype=float)
+        ax.errorbar(
+            x,
+            mean_scores[column].to_numpy(dtype=float),
+            yerr=spread,
+            marker="o",
+            capsize=3,
+            label=str(column),
+        )
+    best_row, best_column = np.unravel_index(
+        np.nanargmax(mean_scores.to_numpy(dtype=float)), mean_scores.shape
+    )
+    ax.plot(
+        x[best_row],
+        mean_scores.iloc[best_row, best_column],
+        marker="*",
+        markersize=16,
+        color="gold",
+        markeredgecolor="black",
+        linestyle="none",
+        label="best",
+        zorder=3,
+    )
+    if np.all(x > 0):
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1))
+    return fig

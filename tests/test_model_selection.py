@@ -1,0 +1,73 @@
+"""The time-respecting splitter: contiguous test blocks, no neighbours across train and test."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+from workshop_utils import model_selection
+from workshop_utils.model_selection import BlockedKFold
+
+
+@pytest.mark.parametrize("n_samples", [50, 101, 18_000])
+@pytest.mark.parametrize("n_splits", [2, 3, 5])
+@pytest.mark.parametrize("gap", [0, 1, 8])
+def test_no_training_bin_is_within_the_gap_of_a_test_block(n_samples, n_splits, gap):
+    folds = list(BlockedKFold(n_splits=n_splits, gap=gap).split(np.zeros((n_samples, 3))))
+    assert len(folds) == n_splits
+    for train, test in folds:
+        assert np.all(np.diff(test) == 1), "a test block must be contiguous"
+        distance_to_test = np.maximum(test[0] - train, train - test[-1])
+        assert distance_to_test.min() > gap
+        # everything outside the test block and its gaps is used for training
+        outside = np.setdiff1d(np.arange(n_samples), test)
+        far_from_test = outside[np.maximum(test[0] - outside, outside - test[-1]) > gap]
+        np.testing.assert_array_equal(train, far_from_test)
+
+
+def test_test_blocks_cover_the_recording_once_in_time_order():
+    folds = list(BlockedKFold(n_splits=4, gap=3).split(np.zeros(103)))
+    tests = np.concatenate([test for _, test in folds])
+    np.testing.assert_array_equal(tests, np.arange(103))
+    sizes = [len(test) for _, test in folds]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_plugs_into_grid_search_and_never_shuffles():
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X @ np.array([1.0, -2.0]) + rng.normal(size=60)
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 10.0]}, cv=BlockedKFold(3, gap=5)).fit(X, y)
+    assert search.n_splits_ == 3
+    first, again = (list(BlockedKFold(3, gap=5).split(X)) for _ in range(2))
+    for (train_a, test_a), (train_b, test_b) in zip(first, again, strict=True):
+        np.testing.assert_array_equal(train_a, train_b)
+        np.testing.assert_array_equal(test_a, test_b)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"n_splits": 1}, "n_splits must be an integer of at least 2"),
+        ({"n_splits": 2.5}, "n_splits must be an integer"),
+        ({"gap": -1}, "gap must be a non-negative integer"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_fix(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        BlockedKFold(**arguments)
+
+
+def test_too_short_a_recording_names_the_fix():
+    with pytest.raises(ValueError, match="too few for 3 folds with a gap of 10: use fewer folds"):
+        list(BlockedKFold(3, gap=10).split(np.zeros(25)))
+
+
+def test_docstring_example_runs():
+    results = doctest.testmod(model_selection, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted > 0 and results.failed == 0
