@@ -48,7 +48,7 @@ check: $(STAMP)
 	$(BIN)/python -m workshop_utils.check
 
 notebooks: $(STAMP)
-	$(BIN)/jupytext --to ipynb notebooks/*.md
+	$(BIN)/jupytext --update --to ipynb notebooks/*.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext

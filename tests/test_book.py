@@ -102,6 +102,20 @@ def test_head_direction_page_shows_the_analysis(built_book):
     assert "held-out pseudo-R²" in html
 
 
+def test_regularization_page_chooses_by_blocked_cross_validation(built_book):
+    html = (built_book.html / "notebooks" / "regularization.html").read_text(encoding="utf-8")
+    assert re.search(r"Ridge strength [0-9.]+, [48] basis functions", html)
+    assert "pseudo-R² on the last minute" in html
+    notebook = executed(built_book, "notebooks/regularization")
+    comparison = next(c for c in notebook.cells if "ShuffleSplit(" in c.get("source", ""))
+    table = "".join(all_output_text(comparison)).splitlines()
+    assert table[0].split() == ["blocked", "shuffled"]
+    rows = [line.split() for line in table[2:]]
+    assert [float(row[0]) for row in rows] == [0.001, 0.01, 0.1, 1.0]
+    # the exercise's answer: every shuffled (leaky) score is higher than the blocked one
+    assert all(float(shuffled) > float(blocked) for _, blocked, shuffled in rows), table
+
+
 def test_exercises_have_solutions_hidden_behind_a_toggle(built_book):
     html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
     exercises = html.count('class="exercise admonition"')
