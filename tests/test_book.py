@@ -108,7 +108,8 @@ def test_regularization_page_chooses_by_blocked_cross_validation(built_book):
     assert "pseudo-R² on the last minute" in html
     notebook = executed(built_book, "notebooks/regularization")
     comparison = next(c for c in notebook.cells if "ShuffleSplit(" in c.get("source", ""))
-    table = "".join(all_output_text(comparison)).splitlines()
+    (table,) = [o["data"]["text/plain"] for o in comparison.outputs if "data" in o]
+    table = table.splitlines()
     assert table[0].split() == ["blocked", "shuffled"]
     rows = [line.split() for line in table[2:]]
     assert [float(row[0]) for row in rows] == [0.001, 0.01, 0.1, 1.0]
