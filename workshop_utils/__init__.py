@@ -7,6 +7,7 @@ The package has one module per job:
 - :mod:`workshop_utils.synthetic`: the synthetic stand-in for ``Mouse32-140822.nwb`` and its
   ground truth.
 - :mod:`workshop_utils.plotting`: every custom figure of the notebooks.
+- :mod:`workshop_utils.model_selection`: cross-validation folds that respect time.
 - :mod:`workshop_utils.check`: the setup check run before a workshop.
 - :mod:`workshop_utils.variants`: student and presenter versions of the notebooks.
 
@@ -26,16 +27,17 @@ __all__ = [
     "fetch",
     "fetch_all",
     "fetch_data",
+    "model_selection",
     "plotting",
     "synthetic",
     "variants",
 ]
 
-_SUBMODULES = {"check", "fetch", "plotting", "synthetic", "variants"}
+_SUBMODULES = {"check", "fetch", "model_selection", "plotting", "synthetic", "variants"}
 _SHORTCUTS = {"fetch_data": "fetch", "fetch_all": "fetch"}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import check, fetch, plotting, synthetic, variants
+    from . import check, fetch, model_selection, plotting, synthetic, variants
     from .fetch import fetch_all, fetch_data
 
 
