@@ -32,7 +32,8 @@ data: $(STAMP)
 	$(BIN)/python -m workshop_utils.fetch
 
 # The book offers the student and presenter notebooks as downloads, so it needs them first.
-book: $(STAMP) variants
+# The data comes first too, so that a download's progress bar lands in the terminal, not a page.
+book: $(STAMP) variants data
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 test: $(STAMP)

@@ -240,9 +240,12 @@ def _real(data_file: DataFile, folder: Path) -> Path:
     target = folder / data_file.name
     if target.exists() and file_sha256(target) == data_file.sha256:
         return target
-    # Imported only to download: in a notebook, importing pooch prints a tqdm warning.
-    import pooch
-    import requests
+    # Imported only to download. In a notebook without ipywidgets, pooch's import of tqdm.auto
+    # warns "IProgress not found" (about widgets, not the data) and falls back to a text bar.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import pooch
+        import requests
 
     registry = pooch.create(
         path=folder,
