@@ -314,16 +314,13 @@ def test_cache_hits_do_not_import_pooch(tmp_path, data_cache):
     assert pooch_imported == "False"
 
 
-def test_a_download_in_a_notebook_shows_no_widget_nag(tmp_path, monkeypatch, data_cache):
+def test_a_download_in_a_notebook_shows_no_widget_nag(cache, monkeypatch):
     """In Jupyter without ipywidgets, tqdm.auto would warn "IProgress not found" on import."""
     import nbformat
     from nbclient import NotebookClient
 
-    folder = tmp_path / "cache"
-    shutil.copytree(data_cache / "synthetic", folder / "synthetic")
-    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(folder))
+    # The kernel is another process: it sees the fixture's environment, not its patched registry.
     monkeypatch.setenv(fetch.DATA_MIRROR_ENV, closed_port_url())
-    monkeypatch.delenv(fetch.DATA_SOURCE_ENV, raising=False)
     cell = "from workshop_utils import fetch\nprint(fetch.fetch_data('Mouse32-140822.nwb'))"
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()

@@ -1,9 +1,10 @@
 """Cross-validation that respects time, for scikit-learn's model-selection tools.
 
 Neighbouring time bins of a spike train are not independent: they share spike-history features
-(a bin's features are the counts of the bins before it) and a slowly changing head direction.
-Shuffled K-fold would put a bin in the test set and its neighbours in the training set, and the
-held-out score would reward memorising the neighbourhood. :class:`BlockedKFold` instead cuts the
+(a bin's features are the counts of the bins before it), a slowly changing head direction and
+slow drifts in firing. Shuffled K-fold would put a bin in the test set and its neighbours in the
+training set, so the test set would nearly copy the training set and the held-out score would
+flatter the most flexible models. :class:`BlockedKFold` instead cuts the
 recording into contiguous test blocks and leaves out ``gap`` bins on each side of the test block
 from the training set, so that no training bin is within ``gap`` bins of a test bin.
 
