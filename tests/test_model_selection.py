@@ -71,3 +71,16 @@ def test_too_short_a_recording_names_the_fix():
 def test_docstring_example_runs():
     results = doctest.testmod(model_selection, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert results.attempted > 0 and results.failed == 0
+
+
+@pytest.mark.parametrize("n_splits", [2, 3, 5])
+def test_equal_train_sizes_trims_the_far_end_of_the_edge_folds(n_splits):
+    n_samples, gap = 12_000, 80
+    folds = list(BlockedKFold(n_splits, gap=gap, equal_train_sizes=True).split(np.zeros(n_samples)))
+    assert len({len(train) for train, _ in folds}) == 1
+    assert len(folds[0][0]) == n_samples - n_samples // n_splits - 2 * gap
+    for train, test in folds:
+        assert np.maximum(test[0] - train, train - test[-1]).min() > gap
+    first_train, last_train = folds[0][0], folds[-1][0]
+    assert first_train.max() == n_samples - gap - 1  # the last gap bins are left out
+    assert last_train.min() == gap  # the first gap bins are left out
