@@ -45,23 +45,31 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
   report about 17 ms on average). HD cells are as active in sleep as in wake (no state gain).
   Measured on the stand-in (wake, 61 bins): tuning peaks about 15-35 Hz, baselines 0.3-2 Hz,
-  wake rates 4-9 Hz, as in the real recording once history and coupling act.
+  wake rates 3-20 Hz (the real cells: about 1-28 Hz) once history and coupling act.
 - **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
   one of them fires mostly in sleep (about 0.1 Hz in wake, 6 Hz in sleep). So the tutorial's
   filter (ADN, wake, rate > 1 Hz) keeps the 19 HD cells, as on the real data.
 - **18 thalamic units** (outside ADN): untuned, 0.3-15 Hz, with a random state gain in sleep.
-- **Spike history** (every unit): ``self_history(k) = -a_r exp(-(k-1) dt / 10 ms)
-  + a_b exp(-(k-1) dt / tau_b)`` with ``a_r`` 1-2 (refractoriness), ``a_b`` 0.05-0.15 and
-  ``tau_b`` 20-60 ms (burstiness), lag ``k`` in 10 ms bins. (Stronger or slower self-excitation
-  makes the log-linear model run away to its rate cap.)
-- **Coupling** (between HD cells only): ``coupling_ij(k) = 0.04 cos(preferred_i - preferred_j)
-  exp(-(k-1) dt / 50 ms)``: cells with similar preferred directions excite each other, cells with
-  opposite ones inhibit each other; the same in wake and sleep. There is no coupling to or from
-  the other units. The net coupling (summed over lags) is thus within +-0.22.
+- **Spike history** (every unit): ``self_history(k) = a_s exp(-(k-1) dt / tau_s)`` with ``a_s``
+  0.2-0.5 and ``tau_s`` 10-30 ms, lag ``k`` in 10 ms bins: a spike makes another one a little
+  more likely for a few tens of milliseconds. There is no refractory dip: at 10 ms bins a
+  refractory period of 1-2 ms acts within a bin, and the real recording's fitted self-history
+  filters are positive at the first lags (``shared/README.md``).
+- **Coupling** (between HD cells only): sparse, and unrelated to the tuning. Each HD cell
+  receives from 3 other HD cells drawn at random, each with a random sign and a net coupling
+  (summed over lags) of 0.6-1.2 in log rate: ``coupling_ij(k) = w_ij exp(-(k-1) dt / 30 ms)``.
+  Partners and signs are drawn without looking at the preferred directions on purpose: the
+  shared head-direction input makes cells with similar preferred directions fire together, so a
+  coupling that followed the preferred directions could not be told apart from that shared input.
+  The same in wake and sleep; no coupling to or from the other units.
+- **Null control** (``null_control=True``, ``Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb``): the same
+  seed and the same random draws, with every coupling set to zero. Whatever a fitted model calls
+  coupling there comes from something else (shared input, history, noise).
 
 The ground truth file
 ---------------------
-Beside the NWB file, ``Mouse32-140822_SYNTHETIC_ground_truth.npz`` holds the model, read with
+Beside the NWB file, ``<name>_ground_truth.npz`` (e.g.
+``Mouse32-140822_SYNTHETIC_ground_truth.npz``) holds the model, read with
 :func:`load_ground_truth` into a :class:`GroundTruth`: the unit table (ids, location, shank,
 whether it is an HD cell, preferred direction, peak and baseline rate, concentration,
 anticipation, state gains), the filters evaluated at lags 1-80 of 10 ms (``self_history`` of
@@ -88,6 +96,7 @@ __all__ = [
     "DEFAULT_SEED",
     "GENERATOR_VERSION",
     "GROUND_TRUTH_FILENAME",
+    "NULL_CONTROL_FILENAME",
     "STAND_IN_FILENAME",
     "STANDS_IN_FOR",
     "GroundTruth",
@@ -103,9 +112,11 @@ STANDS_IN_FOR = "Mouse32-140822.nwb"
 STAND_IN_FILENAME = "Mouse32-140822_SYNTHETIC.nwb"
 GROUND_TRUTH_FILENAME = "Mouse32-140822_SYNTHETIC_ground_truth.npz"
 MANIFEST_FILENAME = "Mouse32-140822_SYNTHETIC_manifest.json"
+# The null control: the same stand-in (same seed, heading, tuning, self-history), every coupling 0.
+NULL_CONTROL_FILENAME = "Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb"
 DEFAULT_SEED = 20150301
 # Bump whenever the model or the file layout changes: cached stand-ins are then regenerated.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 SYNTHETIC_MARKER = "SYNTHETIC"
 
 BIN_SIZE = 0.01
@@ -283,20 +294,28 @@ class GroundTruth:
 # --------------------------------------------------------------------------------------------
 
 
+def _file_names(null_control: bool) -> tuple[str, str, str]:
+    """Return the NWB, ground-truth and manifest file names of the stand-in or its null control."""
+    nwb = NULL_CONTROL_FILENAME if null_control else STAND_IN_FILENAME
+    stem = nwb.removesuffix(".nwb")
+    return nwb, f"{stem}_ground_truth.npz", f"{stem}_manifest.json"
+
+
 def ground_truth_path(nwb_path: str | os.PathLike) -> Path:
     """Return where the ground truth of a stand-in NWB file is stored.
 
     Parameters
     ----------
     nwb_path : str or os.PathLike
-        Path of the stand-in NWB file.
+        Path of the stand-in (or null-control) NWB file.
 
     Returns
     -------
     Path
-        The ``.npz`` file beside it.
+        The ``.npz`` file beside it (``<stem>_ground_truth.npz``).
     """
-    return Path(nwb_path).with_name(GROUND_TRUTH_FILENAME)
+    path = Path(nwb_path)
+    return path.with_name(f"{path.stem}_ground_truth.npz")
 
 
 def is_synthetic(path: str | os.PathLike) -> bool:
@@ -373,7 +392,9 @@ def load_ground_truth(nwb_path: str | os.PathLike) -> GroundTruth:
     return GroundTruth(**values)
 
 
-def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> Path | None:
+def cached_stand_in(
+    directory: str | os.PathLike, seed: int = DEFAULT_SEED, null_control: bool = False
+) -> Path | None:
     """Return the cached stand-in if it is complete, current and untampered.
 
     Parameters
@@ -382,6 +403,8 @@ def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> P
         Folder holding the stand-in.
     seed : int, optional
         Seed the stand-in must have been generated with.
+    null_control : bool, optional
+        Look for the null control (no coupling) instead of the stand-in.
 
     Returns
     -------
@@ -390,7 +413,8 @@ def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> P
         match their recorded sha256; otherwise None (the caller should regenerate).
     """
     directory = Path(directory)
-    manifest_path = directory / MANIFEST_FILENAME
+    nwb_name, truth_name, manifest_name = _file_names(null_control)
+    manifest_path = directory / manifest_name
     try:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError):
@@ -398,17 +422,18 @@ def cached_stand_in(directory: str | os.PathLike, seed: int = DEFAULT_SEED) -> P
     if manifest.get("generator_version") != GENERATOR_VERSION or manifest.get("seed") != seed:
         return None
     recorded = manifest.get("sha256", {})
-    for name in (STAND_IN_FILENAME, GROUND_TRUTH_FILENAME):
+    for name in (nwb_name, truth_name):
         file_path = directory / name
         if not file_path.exists() or _file_sha256(file_path) != recorded.get(name):
             return None
-    return directory / STAND_IN_FILENAME
+    return directory / nwb_name
 
 
 def generate_stand_in(
     directory: str | os.PathLike,
     seed: int = DEFAULT_SEED,
     layout: SessionLayout | None = None,
+    null_control: bool = False,
 ) -> Path:
     """Simulate the ground-truth model and write the stand-in NWB file and its ground truth.
 
@@ -423,6 +448,10 @@ def generate_stand_in(
         Random seed; the same seed gives the same data.
     layout : SessionLayout, optional
         Session times; defaults to those of the real recording.
+    null_control : bool, optional
+        Write the null control instead (``Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb``): the same
+        model and the same random draws with every coupling set to zero, so that what a fitted
+        model calls coupling on it can only come from something else.
 
     Returns
     -------
@@ -439,7 +468,7 @@ def generate_stand_in(
     directory.mkdir(parents=True, exist_ok=True)
 
     rng = np.random.default_rng(seed)
-    units = _unit_table(rng)
+    units = _unit_table(rng, null_control=null_control)
     states, sws, rem = _sleep_states(rng, layout)
     heading = _heading(rng, states)
     counts = _simulate_counts(rng, units, heading, states)
@@ -447,35 +476,44 @@ def generate_stand_in(
     tracking_times, tracking_angles = _tracking(rng, layout, heading)
 
     truth = _ground_truth(units, heading, seed)
-    nwb_final = directory / STAND_IN_FILENAME
-    truth_final = directory / GROUND_TRUTH_FILENAME
+    nwb_name, truth_name, manifest_name = _file_names(null_control)
+    nwb_final = directory / nwb_name
+    truth_final = directory / truth_name
     nwb_tmp = _temporary_path(directory, ".nwb")
     truth_tmp = _temporary_path(directory, ".npz")
     try:
         _write_nwb(
-            nwb_tmp, units, spike_times, layout, sws, rem, tracking_times, tracking_angles, seed
+            nwb_tmp,
+            units,
+            spike_times,
+            layout,
+            sws,
+            rem,
+            tracking_times,
+            tracking_angles,
+            seed,
+            null_control,
         )
         with open(truth_tmp, "wb") as handle:
             np.savez_compressed(handle, **{f.name: getattr(truth, f.name) for f in fields(truth)})
-        digests = {
-            STAND_IN_FILENAME: _file_sha256(nwb_tmp),
-            GROUND_TRUTH_FILENAME: _file_sha256(truth_tmp),
-        }
+        digests = {nwb_name: _file_sha256(nwb_tmp), truth_name: _file_sha256(truth_tmp)}
         os.replace(nwb_tmp, nwb_final)
         os.replace(truth_tmp, truth_final)
     finally:
         for leftover in (nwb_tmp, truth_tmp):
             leftover.unlink(missing_ok=True)
     manifest = {
-        "description": "SYNTHETIC stand-in for Mouse32-140822.nwb (not real data)",
+        "description": "SYNTHETIC stand-in for Mouse32-140822.nwb (not real data)"
+        + (", NULL CONTROL: every coupling is zero" if null_control else ""),
         "generator": "workshop_utils.synthetic",
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
+        "null_control": null_control,
         "sha256": digests,
     }
     manifest_tmp = _temporary_path(directory, ".json")
     manifest_tmp.write_text(json.dumps(manifest, indent=2))
-    os.replace(manifest_tmp, directory / MANIFEST_FILENAME)
+    os.replace(manifest_tmp, directory / manifest_name)
     return nwb_final
 
 
@@ -494,9 +532,11 @@ _SHANK_LAYOUT = [
     (7, "thalamus", 1),
 ]
 N_HEAD_DIRECTION_CELLS = 19
-COUPLING_STRENGTH = 0.04
-COUPLING_TIMESCALE = 0.05
-REFRACTORY_TIMESCALE = 0.01
+# Each HD cell receives from this many other HD cells, with these net couplings (in log rate,
+# summed over lags) and signs drawn at random.
+N_COUPLING_PARTNERS = 3
+COUPLING_NET_RANGE = (0.6, 1.2)
+COUPLING_TIMESCALE = 0.03
 ANGULAR_VELOCITY_TIMESCALE = 0.4
 # Stationary standard deviation of the angular velocity (rad/s) in each state.
 ANGULAR_SPEED_STD = np.array([1.6, 1.6, 16.0, 1.6])
@@ -504,7 +544,7 @@ MAX_RATE = 150.0
 MAX_COUNT = 5
 
 
-def _unit_table(rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[str, np.ndarray]:
     """Draw the parameters of every unit."""
     group = np.concatenate([[shank] * n for shank, _, n in _SHANK_LAYOUT])
     location = np.concatenate([[loc] * n for _, loc, n in _SHANK_LAYOUT])
@@ -542,14 +582,21 @@ def _unit_table(rng: np.random.Generator) -> dict[str, np.ndarray]:
     state_log_gain[sleeper, sleep_columns] = np.log(6.0 / 0.1)
     state_log_gain[np.ix_(thalamus, sleep_columns)] = rng.normal(0.0, 0.4, (thalamus.size, 1))
 
-    refractory = rng.uniform(1.0, 2.0, n_units)
-    burst = rng.uniform(0.05, 0.15, n_units)
-    burst_timescale = rng.uniform(0.02, 0.06, n_units)
+    self_excitation = rng.uniform(0.2, 0.5, n_units)
+    self_timescale = rng.uniform(0.01, 0.03, n_units)
 
+    # Sparse coupling, drawn without looking at the tuning: each HD cell receives from a few
+    # other HD cells chosen at random, with random signs. (A coupling that follows the preferred
+    # directions would look exactly like shared head-direction input, and could not show the
+    # difference between the two.) The null control draws the same partners, then zeroes them.
     coupling_weight = np.zeros((n_units, n_units))
-    difference = preferred[hd][:, None] - preferred[hd][None, :]
-    coupling_weight[np.ix_(hd, hd)] = COUPLING_STRENGTH * np.cos(difference)
-    np.fill_diagonal(coupling_weight, 0.0)
+    for receiver in hd:
+        senders = rng.choice(hd[hd != receiver], N_COUPLING_PARTNERS, replace=False)
+        sign = rng.choice([-1.0, 1.0], N_COUPLING_PARTNERS)
+        net = rng.uniform(*COUPLING_NET_RANGE, N_COUPLING_PARTNERS)
+        coupling_weight[receiver, senders] = sign * net / _lag_sum(COUPLING_TIMESCALE)
+    if null_control:
+        coupling_weight[:] = 0.0
 
     return {
         "unit_ids": np.arange(n_units),
@@ -562,19 +609,23 @@ def _unit_table(rng: np.random.Generator) -> dict[str, np.ndarray]:
         "concentration": concentration,
         "anticipation": anticipation,
         "state_log_gain": state_log_gain,
-        "refractory": refractory,
-        "burst": burst,
-        "burst_timescale": burst_timescale,
+        "self_excitation": self_excitation,
+        "self_timescale": self_timescale,
         "coupling_weight": coupling_weight,
     }
+
+
+def _lag_sum(timescale: float) -> float:
+    """Sum over lags 1..N_FILTER_LAGS of ``exp(-(k-1) dt / timescale)``: net size of a unit filter."""
+    return float(np.exp(-np.arange(N_FILTER_LAGS) * BIN_SIZE / timescale).sum())
 
 
 def _filters(units: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Evaluate the self-history and coupling filters at lags 1..N_FILTER_LAGS."""
     lag_offset = np.arange(N_FILTER_LAGS) * BIN_SIZE  # time since lag 1
-    self_history = -units["refractory"][:, None] * np.exp(
-        -lag_offset / REFRACTORY_TIMESCALE
-    ) + units["burst"][:, None] * np.exp(-lag_offset / units["burst_timescale"][:, None])
+    self_history = units["self_excitation"][:, None] * np.exp(
+        -lag_offset / units["self_timescale"][:, None]
+    )
     coupling = units["coupling_weight"][:, :, None] * np.exp(-lag_offset / COUPLING_TIMESCALE)
     return self_history, coupling
 
@@ -638,8 +689,7 @@ def _simulate_counts(
     log_tuning = np.log(tuning * BIN_SIZE)  # (n_angles, n_units), log expected count per bin
     angle_index = np.round(heading / (2 * np.pi) * n_angles).astype(np.int32) % n_angles
     shift = np.round(units["anticipation"] / BIN_SIZE).astype(np.int64)
-    fast_decay = np.full(len(shift), np.exp(-BIN_SIZE / REFRACTORY_TIMESCALE))
-    slow_decay = np.exp(-BIN_SIZE / units["burst_timescale"])
+    self_decay = np.exp(-BIN_SIZE / units["self_timescale"])
     coupling_decay = np.exp(-BIN_SIZE / COUPLING_TIMESCALE)
     numba_seed = int(rng.integers(0, 2**31 - 1))
     return _run_glm(
@@ -648,10 +698,8 @@ def _simulate_counts(
         states.astype(np.int64),
         units["state_log_gain"],
         shift,
-        -units["refractory"],
-        fast_decay,
-        units["burst"],
-        slow_decay,
+        units["self_excitation"],
+        self_decay,
         np.ascontiguousarray(units["coupling_weight"].T),
         coupling_decay,
         np.log(MAX_RATE * BIN_SIZE),
@@ -667,10 +715,8 @@ def _run_glm(
     states,
     state_gain,
     shift,
-    fast_amp,
-    fast_decay,
-    slow_amp,
-    slow_decay,
+    self_amp,
+    self_decay,
     coupling_by_sender,
     coupling_decay,
     max_log_rate,
@@ -682,8 +728,7 @@ def _run_glm(
     n_bins = angle_index.size
     n_units = log_tuning.shape[1]
     counts = np.zeros((n_bins, n_units), dtype=np.uint8)
-    fast = np.zeros(n_units)  # exponentially filtered own spikes, refractory time scale
-    slow = np.zeros(n_units)  # exponentially filtered own spikes, burst time scale
+    own = np.zeros(n_units)  # exponentially filtered own spikes, self-history time scale
     coupled = np.zeros(n_units)  # summed coupling input from the other cells
     spiked = np.zeros(n_units, dtype=np.int64)
     for t in range(n_bins):
@@ -693,16 +738,14 @@ def _run_glm(
             eta = (
                 log_tuning[angle_index[ahead], i]
                 + state_gain[i, state]
-                + fast_amp[i] * fast[i]
-                + slow_amp[i] * slow[i]
+                + self_amp[i] * own[i]
                 + coupled[i]
             )
             count = min(np.random.poisson(np.exp(min(eta, max_log_rate))), max_count)
             counts[t, i] = count
             spiked[i] = count
         for i in range(n_units):
-            fast[i] = fast[i] * fast_decay[i] + spiked[i]
-            slow[i] = slow[i] * slow_decay[i] + spiked[i]
+            own[i] = own[i] * self_decay[i] + spiked[i]
             coupled[i] *= coupling_decay
         for j in range(n_units):
             if spiked[j] > 0:
@@ -790,6 +833,7 @@ def _write_nwb(
     tracking_times: np.ndarray,
     tracking_angles: np.ndarray,
     seed: int,
+    null_control: bool = False,
 ) -> None:
     """Write the stand-in with the layout of the real file."""
     from hdmf.common import VectorData, VectorIndex
@@ -803,9 +847,12 @@ def _write_nwb(
         session_description=(
             f"{SYNTHETIC_MARKER} stand-in for Mouse32-140822 (Peyrache et al. 2015), generated by "
             f"workshop_utils.synthetic version {GENERATOR_VERSION} with seed {seed} from a known "
-            "ground-truth model. NOT REAL DATA."
+            "ground-truth model"
+            + (", NULL CONTROL with every coupling set to zero" if null_control else "")
+            + ". NOT REAL DATA."
         ),
-        identifier=f"Mouse32-140822-synthetic-v{GENERATOR_VERSION}-seed{seed}",
+        identifier=f"Mouse32-140822-synthetic-v{GENERATOR_VERSION}-seed{seed}"
+        + ("-null-control" if null_control else ""),
         session_start_time=datetime.datetime(2014, 8, 22, tzinfo=utc),
         file_create_date=datetime.datetime(2026, 1, 1, tzinfo=utc),
         session_id="Mouse32-140822-SYNTHETIC",
