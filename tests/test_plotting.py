@@ -613,7 +613,11 @@ def test_style_file_makes_animations_play_inline_and_drops_offsets():
 
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 def test_time_axes_show_no_offset_even_without_the_style(frame):
-    """Times around 8910 s read as they are, not as "+8.91e3", with Matplotlib's defaults."""
+    """Times around 8910 s read as they are, not as "+8.91e3", with Matplotlib's defaults.
+
+    (Defaults put an offset on windows of 0.5 s or less at such times: the windows here are
+    0.3 s long.)
+    """
     assert matplotlib.rcParams["axes.formatter.useoffset"], "the test runs with the defaults"
     rng = np.random.default_rng(8)
     t0 = 8910.0
@@ -633,19 +637,19 @@ def test_time_axes_show_no_offset_even_without_the_style(frame):
     animation.draw_frame(0)
     figures = {
         "population": plotting.plot_head_direction_population(
-            spikes, angle, frame, t0 + 1, t0 + 2, predicted_rates=rates
+            spikes, angle, frame, t0 + 1, t0 + 1.3, predicted_rates=rates
         ),
         "history window": plotting.plot_history_window(
-            count, count.t[0], count.t[0] + 1.2, 80, count.t[0]
+            count, count.t[0], count.t[0] + 0.3, 10, count.t[0]
         ),
         "animation": animation._fig,
         "convolved counts": plotting.plot_convolved_counts(
-            count, counts, [(t0 + 1, t0 + 1.5), (t0 + 3, t0 + 3.5)]
+            count, counts, [(t0 + 1, t0 + 1.3), (t0 + 3, t0 + 3.3)]
         ),
         "rates": plotting.plot_rates_vs_counts(
-            count, {"model": rates[:, 0]}, t0 + 1, t0 + 2, bin_size=0.01
+            count, {"model": rates[:, 0]}, t0 + 1, t0 + 1.3, bin_size=0.01
         ),
-        "decoded": plotting.plot_decoded_heading(angle, angle, t0 + 1, t0 + 2, posterior),
+        "decoded": plotting.plot_decoded_heading(angle, angle, t0 + 1, t0 + 1.3, posterior),
     }
     for name, fig in figures.items():
         fig.canvas.draw()
