@@ -599,9 +599,14 @@ def test_recovery_errors():
 
 def test_helpers_leave_matplotlib_settings_alone(frame):
     before = dict(matplotlib.rcParams)
+    bwr_bad = matplotlib.colormaps["bwr"].get_bad()
     plotting.plot_tuning_curves(frame)
     plotting.plot_model_comparison({"a": 1.0})
+    plotting.plot_coupling_grid(np.ones((N_UNITS, N_UNITS, 3)), frame, bin_size=0.01)
+    plotting.plot_unit_scores(pd.DataFrame({"a": [0.1, 0.2], "b": [0.2, 0.3]}))
+    plotting.plot_recovery(np.arange(4.0), {"m": np.arange(4.0)}, "true", "fitted")
     assert dict(matplotlib.rcParams) == before
+    np.testing.assert_allclose(matplotlib.colormaps["bwr"].get_bad(), bwr_bad)
 
 
 def test_style_file_makes_animations_play_inline_and_drops_offsets():
