@@ -671,8 +671,9 @@ def plot_rates_vs_counts(
     """Draw predicted rates against the smoothed spike counts of one unit.
 
     The counts are smoothed with ``counts.smooth(smoothing_std, size_factor=8)`` (pynapple's
-    Gaussian kernel, normalised to sum 1, 8 standard deviations wide) over the whole series,
-    then cut to the window, so the window's edges are not biased towards zero.
+    Gaussian kernel, normalised to sum 1, 8 standard deviations wide; pynapple rounds the
+    standard deviation down to whole bins) over the whole series, then cut to the window, so
+    the window's edges are not biased towards zero.
 
     Parameters
     ----------
