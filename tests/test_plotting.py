@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -86,10 +88,26 @@ def test_conversions_and_their_errors(frame, data_array):
     )
     preferred = plotting.preferred_directions(data_array)
     assert np.abs(np.angle(np.exp(1j * (preferred.values - PREFERRED)))).max() < 0.1
+    frame_from_xarray = plotting.tuning_curves_to_frame(data_array)
+    assert frame_from_xarray.index.name == "head_direction"
+    assert frame_from_xarray.columns.name == "unit"
     with pytest.raises(ValueError, match="dims"):
         plotting.tuning_curves_to_frame(np.ones((3, 4)))
     with pytest.raises(ValueError, match="not in the tuning curves"):
         plotting.plot_tuning_curves(frame, units=[99])
+
+
+def test_preferred_direction_ignores_bins_never_visited(frame, data_array):
+    # An angle bin the animal never visited has NaN rates (as compute_tuning_curves gives).
+    unvisited = frame.copy()
+    unvisited.iloc[0, :] = np.nan
+    np.testing.assert_allclose(
+        plotting.preferred_directions(unvisited), plotting.preferred_directions(frame)
+    )
+    masked = data_array.where(data_array.head_direction != ANGLES[0])
+    np.testing.assert_allclose(
+        plotting.preferred_directions(masked), plotting.preferred_directions(frame)
+    )
 
 
 def test_population_view_sorts_and_colours_the_raster(frame, recording):
@@ -132,9 +150,9 @@ def test_population_view_with_rates_and_its_errors(frame, recording):
         )
 
 
-def test_history_window_shades_the_window_and_the_predicted_bin(recording):
+def test_history_window_shades_the_window_and_the_predicted_bin_from_their_edges(recording):
     counts = recording["counts"][:, 0]
-    start = counts.t[0]
+    start = counts.t[0]  # a bin centre: the window starts at that bin's left edge
     fig = plotting.plot_history_window(counts, start, start + 1.2, 80, window_start=start)
     ax = fig.axes[0]
     spans = [p for p in ax.patches]
@@ -142,9 +160,12 @@ def test_history_window_shades_the_window_and_the_predicted_bin(recording):
     (window_left, window_right), (target_left, target_right) = (
         (p.get_x(), p.get_x() + p.get_width()) for p in spans
     )
-    assert window_left == pytest.approx(start) and window_right == pytest.approx(start + 0.8)
-    assert target_left == pytest.approx(start + 0.8)
-    assert target_right == pytest.approx(start + 0.81)
+    assert window_left == pytest.approx(start - 0.005) and window_right == pytest.approx(
+        start + 0.795
+    )
+    # The predicted bin is bin 80: centred on counts.t[80], one bin wide.
+    assert (target_left + target_right) / 2 == pytest.approx(counts.t[80])
+    assert target_right - target_left == pytest.approx(0.01)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "spike counts",
         "history window",
@@ -152,35 +173,105 @@ def test_history_window_shades_the_window_and_the_predicted_bin(recording):
     ]
     with pytest.raises(ValueError, match="must lie"):
         plotting.plot_history_window(counts, start, start + 0.5, 80, window_start=start)
+    with pytest.raises(ValueError, match="positive number of bins"):
+        plotting.plot_history_window(counts, start, start + 1.2, 0, window_start=start)
 
 
-def test_animation_has_the_frames_and_fills_the_feature_matrix(recording):
+def history_features(counts, window_size):
+    """What the notebook computes: NeMoS's own history feature matrix."""
+    import nemos as nmo
+
+    return np.asarray(nmo.basis.HistoryConv(window_size).compute_features(np.asarray(counts)))
+
+
+def test_historyconv_column_zero_is_lag_one():
+    """The fact the figures rely on (nemos 0.2.8): row t, column k holds counts[t - 1 - k]."""
+    counts = np.zeros(200)
+    counts[100] = 1
+    features = history_features(counts, 80)
+    assert np.isnan(features[:80]).all() and not np.isnan(features[80:]).any()
+    assert [np.flatnonzero(features[t] == 1).tolist() for t in (100, 101, 102, 180, 181)] == [
+        [],
+        [0],
+        [1],
+        [79],
+        [],
+    ]
+
+
+def test_animation_rows_are_historyconv_rows(recording):
+    counts = recording["counts"][:, 0]
+    first, window_size, n_frames = 3, 10, 6
+    animation = plotting.animate_sliding_window(
+        counts, counts.t[first], window_size=window_size, n_frames=n_frames
+    )
+    assert isinstance(animation, FuncAnimation)
+    assert len(list(animation.new_frame_seq())) == n_frames
+    for frame in range(n_frames):
+        window, target, image, oldest, newest = animation.draw_frame(frame)
+    features = history_features(counts, window_size)
+    predicted = first + window_size + np.arange(n_frames)
+    np.testing.assert_allclose(image.get_array(), features[predicted])
+    # The image's y axis gives the feature-matrix row, its x axis the lag (lag 1 on the left).
+    left, right, bottom, top = image.get_extent()
+    assert (left, right) == (0.5, window_size + 0.5)
+    assert (top, bottom) == (predicted[0] - 0.5, predicted[-1] + 0.5)
+    matrix_ax = image.axes
+    labels = [t.get_text() for t in matrix_ax.get_xticklabels()]
+    assert labels[0] == "lag 1\n(most recent)" and labels[-1] == "lag 10\n(0.1 s ago)"
+    # Last frame: the window covers bins first+5 .. first+14, the predicted bin is first+15.
+    assert window.get_x() == pytest.approx(counts.t[first + 5] - 0.005)
+    assert target.get_x() == pytest.approx(counts.t[first + 15] - 0.005)
+    assert newest.get_text() == "lag 1" and newest.get_position()[0] == target.get_x()
+    assert oldest.get_text() == "lag 10" and oldest.get_position()[0] == window.get_x()
+    html = animation.to_jshtml()
+    assert "<img" in html and html.count("frames[") >= n_frames
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_animation_leaves_rows_not_seen_yet_empty_and_checks_its_bins(recording):
     counts = recording["counts"][:, 0]
     animation = plotting.animate_sliding_window(counts, counts.t[0], window_size=10, n_frames=6)
-    assert isinstance(animation, FuncAnimation)
-    assert len(list(animation.new_frame_seq())) == 6
-    window, target, image = animation.draw_frame(3)
-    np.testing.assert_allclose(image.get_array()[3], np.asarray(counts.values)[3:13])
-    assert np.ma.getmaskarray(image.get_array())[4].all(), "rows not seen yet stay empty"
-    assert window.get_x() == pytest.approx(counts.t[0] + 0.03)
-    html = animation.to_jshtml()
-    assert "<img" in html and html.count("frames[") >= 6
+    image = animation.draw_frame(2)[2]
+    empty = np.ma.getmaskarray(image.get_array())  # NaN rows are masked
+    assert not empty[2].any()
+    assert empty[3:].all(), "rows not seen yet stay empty"
+    del animation, image
+    gc.collect()  # Matplotlib warns when an animation never shown is collected: here, not later
     with pytest.raises(ValueError, match="frames"):
         plotting.animate_sliding_window(counts, counts.t[-5], window_size=10, n_frames=6)
+    with pytest.raises(ValueError, match="positive window_size"):
+        plotting.animate_sliding_window(counts, counts.t[0], window_size=0, n_frames=6)
 
 
-def test_feature_rows_time_axis_reads_backwards():
-    features = np.arange(40, dtype=float).reshape(4, 10)
-    fig = plotting.plot_feature_rows(features, rows=[1, 3], bin_size=0.01)
+def test_feature_rows_follow_historyconv_column_order(recording):
+    counts = np.zeros(120)
+    counts[[90, 95]] = [1, 2]
+    features = history_features(counts, 80)
+    fig = plotting.plot_feature_rows(features, rows=[96, 100], bin_size=0.01)
     assert len(fig.axes) == 2
-    left, right = fig.axes[-1].get_xlim()
-    assert left > right, "time from spike decreases to the right"
-    np.testing.assert_allclose(fig.axes[1].patches[0].get_data().values, features[3])
-    assert fig.axes[-1].get_xlabel() == "Time from spike (s)"
+    for ax, row in zip(fig.axes, [96, 100], strict=True):
+        stairs = ax.patches[0]
+        np.testing.assert_allclose(stairs.get_data().values, features[row])
+        np.testing.assert_allclose(stairs.get_data().edges, np.arange(81) + 0.5)
+    # Row 96: the 2 spikes of bin 95 are lag 1 (x = 1, left), the spike of bin 90 lag 6.
+    values, edges = (
+        fig.axes[0].patches[0].get_data().values,
+        fig.axes[0].patches[0].get_data().edges,
+    )
+    centres = (edges[:-1] + edges[1:]) / 2
+    assert centres[values == 2].tolist() == [1.0] and centres[values == 1].tolist() == [6.0]
+    bottom = fig.axes[-1]
+    assert bottom.get_xlim() == (0.5, 80.5), "lag 1 on the left, lag 80 on the right"
+    labels = [t.get_text() for t in bottom.get_xticklabels()]
+    assert labels[0] == "lag 1\n(most recent)" and labels[-1] == "lag 80\n(0.8 s ago)"
+    assert bottom.get_xticks()[0] == 1 and bottom.get_xticks()[-1] == 80
+    assert bottom.get_xlabel().startswith("Lag (bins before the predicted bin)")
+    assert fig.axes[0].get_ylabel() == "row 96"
     with pytest.raises(ValueError, match="2-D"):
         plotting.plot_feature_rows(np.ones(5), rows=[0], bin_size=0.01)
     with pytest.raises(ValueError, match="rows must lie"):
-        plotting.plot_feature_rows(features, rows=[4], bin_size=0.01)
+        plotting.plot_feature_rows(features, rows=[120], bin_size=0.01)
 
 
 def test_history_filters_draw_each_filter_with_its_style():
@@ -228,21 +319,32 @@ def test_convolved_counts_one_column_per_window_with_spike_ticks(recording):
         plotting.plot_convolved_counts(counts, features[:10], windows)
 
 
-def test_rates_vs_counts_draw_smoothed_counts_and_each_rate(recording):
-    counts = recording["counts"][:, 0]
-    rate = nap.Tsd(t=counts.t, d=np.full(len(counts), 7.0))
-    fig = plotting.plot_rates_vs_counts(counts, {"model": rate}, 2.0, 4.0, bin_size=0.01)
+def test_rates_vs_counts_smooth_with_a_gaussian_of_the_given_width():
+    t = np.arange(0, 10, 0.01) + 0.005
+    one_spike = np.zeros(t.size)
+    one_spike[500] = 1  # at t = 5.005 s
+    counts = nap.Tsd(t=t, d=one_spike)
+    rate = nap.Tsd(t=t, d=np.full(t.size, 7.0))
+    fig = plotting.plot_rates_vs_counts(counts, {"model": rate}, 4.0, 6.0, bin_size=0.01)
     ax = fig.axes[0]
     smoothed, model = ax.lines[:2]
     assert smoothed.get_label() == "smoothed spike counts" and model.get_label() == "model"
     np.testing.assert_allclose(model.get_ydata(), 7.0)
-    window = counts.get(2.0, 4.0)
-    # Smoothing keeps the spike count: the mean rate in Hz matches the counts' mean rate.
-    assert smoothed.get_ydata().mean() == pytest.approx(
-        np.asarray(window.values).mean() / 0.01, rel=0.2
-    )
+    x, y = smoothed.get_xdata(), smoothed.get_ydata()
+    # One spike becomes a Gaussian bump in Hz: area 1 spike, centred on the spike, sd 0.05 s.
+    assert (y * 0.01).sum() == pytest.approx(1.0, rel=1e-3)
+    assert x[np.argmax(y)] == pytest.approx(5.005)
+    assert np.sqrt(np.sum(y * 0.01 * (x - 5.005) ** 2)) == pytest.approx(0.05, rel=0.05)
+    assert ax.get_xlim() == (4.0, 6.0)
+    # Smoothed over the whole series, then cut: a spike just before the window shows in it.
+    fig = plotting.plot_rates_vs_counts(counts, {"model": rate}, 5.05, 6.0, bin_size=0.01)
+    assert fig.axes[0].lines[0].get_ydata()[0] > 1.0
     with pytest.raises(ValueError, match="1-D"):
-        plotting.plot_rates_vs_counts(counts, {"bad": recording["counts"]}, 2.0, 4.0, bin_size=0.01)
+        plotting.plot_rates_vs_counts(
+            counts, {"bad": nap.TsdFrame(t=t, d=np.ones((t.size, 2)))}, 4.0, 6.0, bin_size=0.01
+        )
+    with pytest.raises(ValueError, match="at least one bin"):
+        plotting.plot_rates_vs_counts(counts, {"model": rate}, 4.0, 6.0, 0.01, smoothing_std=0.001)
 
 
 def test_model_comparison_bars_carry_their_values():
@@ -251,8 +353,104 @@ def test_model_comparison_bars_carry_their_values():
     assert [bar.get_height() for bar in ax.patches] == pytest.approx([0.01, 0.03, 0.09])
     assert [t.get_text() for t in ax.texts] == ["0.010", "0.030", "0.090"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["raw", "basis", "all"]
+    assert ax.get_ylabel() == "Held-out pseudo-R²"
     with pytest.raises(ValueError, match="at least one"):
         plotting.plot_model_comparison({})
+
+
+def test_model_comparison_draws_the_state_speeds():
+    speeds = pd.Series({"wake": 70.2, "REM": 75.0, "SWS": 600.0}, name="heading speed (deg/s)")
+    fig = plotting.plot_model_comparison(speeds, ylabel="Heading speed (deg/s)", fmt="{:.0f}")
+    ax = fig.axes[0]
+    assert [bar.get_height() for bar in ax.patches] == [70.2, 75.0, 600.0]
+    assert [t.get_text() for t in ax.texts] == ["70", "75", "600"]
+    assert ax.get_ylabel() == "Heading speed (deg/s)"
+    assert not hasattr(plotting, "plot_state_speeds")
+
+
+@pytest.fixture
+def unit_scores():
+    rng = np.random.default_rng(5)
+    return pd.DataFrame(
+        rng.normal([0.02, 0.05, 0.09], 0.02, (19, 3)), columns=["raw history", "basis", "all"]
+    )
+
+
+def test_unit_scores_pair_units_and_mark_median_and_quartiles(unit_scores):
+    fig = plotting.plot_unit_scores(unit_scores)
+    ax = fig.axes[0]
+    unit_lines = [
+        line for line in ax.lines if matplotlib.colors.same_color(line.get_color(), "0.7")
+    ]
+    assert len(unit_lines) == 19
+    for line, (_, row) in zip(unit_lines, unit_scores.iterrows(), strict=True):
+        np.testing.assert_allclose(line.get_xdata(), [0, 1, 2])
+        np.testing.assert_allclose(line.get_ydata(), row.to_numpy())
+    (container,) = ax.containers
+    centre = container.lines[0]
+    np.testing.assert_allclose(centre.get_ydata(), unit_scores.median())
+    bars = container.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[0, 1] for s in bars], unit_scores.quantile(0.25))
+    np.testing.assert_allclose([s[1, 1] for s in bars], unit_scores.quantile(0.75))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["raw history", "basis", "all"]
+    assert ax.get_ylabel() == "Held-out pseudo-R²"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "one unit (n = 19)",
+        "median and interquartile range",
+    ]
+    reference = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(reference) == 1 and tuple(reference[0].get_ydata()) == (0, 0)
+
+
+def test_unit_scores_reference_line_and_errors(unit_scores):
+    train_test = unit_scores.iloc[:, :2].set_axis(["train", "test"], axis=1)
+    fig = plotting.plot_unit_scores(train_test, ylabel="pseudo-R²", reference=None)
+    ax = fig.axes[0]
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert ax.get_ylabel() == "pseudo-R²" and ax.get_xlim() == (-0.5, 1.5)
+    fig = plotting.plot_unit_scores(train_test, reference=0.05)
+    assert [
+        tuple(line.get_ydata()) for line in fig.axes[0].lines if line.get_linestyle() == "--"
+    ] == [(0.05, 0.05)]
+    with pytest.raises(ValueError, match="DataFrame with one row per unit"):
+        plotting.plot_unit_scores(unit_scores["basis"])
+    with pytest.raises(ValueError, match="at least 1 units"):
+        plotting.plot_unit_scores(unit_scores.iloc[:0])
+    with pytest.raises(ValueError, match="must be numbers"):
+        plotting.plot_unit_scores(pd.DataFrame({"a": ["x", "y"]}))
+
+
+def test_fold_scores_mark_mean_and_standard_error(unit_scores):
+    folds = unit_scores.iloc[:5]
+    fig = plotting.plot_fold_scores(folds, ylabel="Mean held-out pseudo-R²")
+    ax = fig.axes[0]
+    fold_lines = [
+        line for line in ax.lines if matplotlib.colors.same_color(line.get_color(), "0.7")
+    ]
+    assert len(fold_lines) == 5
+    np.testing.assert_allclose(fold_lines[3].get_ydata(), folds.iloc[3])
+    (container,) = ax.containers
+    mean = folds.mean().to_numpy()
+    error = folds.std(ddof=1).to_numpy() / np.sqrt(5)
+    np.testing.assert_allclose(container.lines[0].get_ydata(), mean)
+    bars = container.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[0, 1] for s in bars], mean - error)
+    np.testing.assert_allclose([s[1, 1] for s in bars], mean + error)
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "one fold (n = 5)",
+        "mean ± standard error",
+    ]
+    assert ax.get_ylabel() == "Mean held-out pseudo-R²"
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        plotting.plot_fold_scores(folds.iloc[:1])
+
+
+def cell_heights(segments, cells):
+    """Heights of each cell's line above its mid-line, as fractions of half a cell."""
+    return [
+        (i + 0.5 - segment[:, 1]) / 0.45 for segment, (i, _) in zip(segments, cells, strict=True)
+    ]
 
 
 def test_coupling_grid_draws_each_filter_on_its_net_coupling(frame):
@@ -262,27 +460,76 @@ def test_coupling_grid_draws_each_filter_on_its_net_coupling(frame):
     fig = plotting.plot_coupling_grid(filters, frame, bin_size=0.01, order=order)
     grid = fig.axes[0]
     laid_out = filters[np.ix_(order, order)]
-    np.testing.assert_allclose(grid.images[0].get_array(), laid_out.sum(axis=2))
+    net = laid_out.sum(axis=2)
+    shown = np.ma.filled(grid.images[0].get_array(), np.nan)
+    off = ~np.eye(N_UNITS, dtype=bool)
+    np.testing.assert_allclose(shown[off], net[off])
+    assert np.isnan(np.diag(shown)).all(), "self-history is not coupling: no colour"
     norm = grid.images[0].norm
-    assert norm.vcenter == 0 and norm.vmin == -norm.vmax, "colours centred on zero coupling"
-    segments = grid.collections[0].get_segments()
-    assert len(segments) == N_UNITS**2
-    # Cell (i, j) = receiver order[i], sender order[j]: its line lies in that cell and follows
-    # the filter (higher weight = higher on screen = smaller y on the inverted axis).
+    assert norm.vcenter == 0 and norm.vmin == -norm.vmax == -np.abs(net[off]).max()
+    baselines, couplings, selves = grid.collections
+    assert len(baselines.get_segments()) == N_UNITS**2
+    assert len(couplings.get_segments()) == N_UNITS**2 - N_UNITS
+    assert len(selves.get_segments()) == N_UNITS
+    # Coupling cells row-major: (0, 1), (0, 2), ... Cell (i, j) = receiver order[i], sender
+    # order[j]: its line lies in that cell, lag 1 on the left, and follows the filter (higher
+    # weight = higher on screen = smaller y on the inverted axis).
+    cells = [(i, j) for i in range(N_UNITS) for j in range(N_UNITS) if i != j]
     i, j = 3, 1
-    line = segments[i * N_UNITS + j]
+    line = couplings.get_segments()[cells.index((i, j))]
     assert np.all((j < line[:, 0]) & (line[:, 0] < j + 1) & (i < line[:, 1]) & (line[:, 1] < i + 1))
-    assert np.corrcoef(-line[:, 1], laid_out[i, j])[0, 1] > 0.999
+    assert np.all(np.diff(line[:, 0]) > 0)
+    np.testing.assert_allclose(
+        cell_heights([line], [(i, j)])[0], laid_out[i, j] / np.abs(laid_out[off]).max()
+    )
     top, left = fig.axes[1], fig.axes[2]
     assert len(top.collections) == N_UNITS and len(left.collections) == N_UNITS
     expected = plotting.direction_colors(plotting.preferred_directions(frame).values[order])
     np.testing.assert_allclose(top.collections[0].get_facecolor()[0], expected[0])
     assert "Net coupling" in fig.axes[3].get_ylabel()
+    assert grid.get_xlabel() == "Sender (in the given order)"
+    assert "lag 1 to 20" in fig.get_suptitle() and "0.01 to 0.2 s" in fig.get_suptitle()
+
+
+def test_coupling_grid_gives_couplings_and_self_history_their_own_scales(frame):
+    rng = np.random.default_rng(6)
+    filters = rng.normal(0, 0.01, (N_UNITS, N_UNITS, 30))
+    for unit in range(N_UNITS):
+        filters[unit, unit] = np.linspace(2.0, 0.0, 30)  # self-history 100 times larger
+    fig = plotting.plot_coupling_grid(filters, frame, bin_size=0.01)
+    grid = fig.axes[0]
+    _, couplings, selves = grid.collections
+    order = np.argsort(PREFERRED)  # default: sorted by preferred direction
+    laid_out = filters[np.ix_(order, order)]
+    off = ~np.eye(N_UNITS, dtype=bool)
+    cells = [(i, j) for i in range(N_UNITS) for j in range(N_UNITS) if i != j]
+    heights = np.array(cell_heights(couplings.get_segments(), cells))
+    coupling_scale = np.abs(laid_out[off]).max()
+    np.testing.assert_allclose(heights, laid_out[off] / coupling_scale)
+    assert np.abs(heights).max() == pytest.approx(1.0), "couplings use their cells' full height"
+    self_heights = np.array(cell_heights(selves.get_segments(), [(i, i) for i in range(N_UNITS)]))
+    np.testing.assert_allclose(self_heights, np.tile(np.linspace(1.0, 0.0, 30), (N_UNITS, 1)))
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [
+        f"coupling filters (off-diagonal): half a cell = {coupling_scale:.2g}",
+        "self-history filters (diagonal): half a cell = 2",
+    ]
+    assert matplotlib.colors.same_color(couplings.get_colors()[0], "black")
+    assert not matplotlib.colors.same_color(selves.get_colors()[0], "black")
+    assert grid.get_xlabel() == "Sender (sorted by preferred direction)"
+
+
+def test_coupling_grid_errors(frame):
+    filters = np.zeros((N_UNITS, N_UNITS, 10))
     with pytest.raises(ValueError, match=r"must have shape \(5, 5, n_lags\)"):
         plotting.plot_coupling_grid(filters[:3], frame, bin_size=0.01)
+    with pytest.raises(ValueError, match="permutation of range"):
+        plotting.plot_coupling_grid(filters, frame, bin_size=0.01, order=[0, 0, 1, 2, 3])
+    with pytest.raises(ValueError, match="at least 2"):
+        plotting.plot_coupling_grid(filters[:1, :1], frame[[10]], bin_size=0.01)
 
 
-def test_decoded_heading_correlation_speeds_and_scatter(recording):
+def test_decoded_heading_and_correlation_matrices(recording):
     angle = recording["angle"]
     posterior = nap.TsdFrame(
         t=angle.t[::10],
@@ -306,27 +553,119 @@ def test_decoded_heading_correlation_speeds_and_scatter(recording):
     with pytest.raises(ValueError, match="square"):
         plotting.plot_correlation_matrices({"a": np.ones((2, 3))})
 
-    fig = plotting.plot_state_speeds({"wake": 70.0, "REM": 75.0, "SWS": 600.0})
-    assert [bar.get_height() for bar in fig.axes[0].patches] == [70.0, 75.0, 600.0]
 
+def test_recovery_panels_give_r_and_slope_of_the_data_passed():
+    rng = np.random.default_rng(7)
+    truth = rng.normal(0, 1, (4, 5))
+    fitted = {"3 minutes": 0.5 * truth + rng.normal(0, 0.3, (4, 5)), "exact": 2 * truth - 1}
+    fig = plotting.plot_recovery(truth, fitted, "true net coupling", "fitted net coupling")
+    assert len(fig.axes) == 2
+    for ax, (name, values) in zip(fig.axes, fitted.items(), strict=True):
+        r = np.corrcoef(truth.ravel(), values.ravel())[0, 1]
+        slope = np.polyfit(truth.ravel(), values.ravel(), 1)[0]
+        assert ax.get_title() == f"{name}\nr = {r:.2f}, slope = {slope:.2f}"
+        np.testing.assert_allclose(
+            ax.collections[0].get_offsets(), np.c_[truth.ravel(), values.ravel()]
+        )
+        identity = next(line for line in ax.lines if line.get_label() == "identity")
+        np.testing.assert_allclose(identity.get_xdata(), identity.get_ydata())
+        zero_lines = [line for line in ax.lines if line.get_label() != "identity"]
+        assert {(tuple(line.get_xdata()), tuple(line.get_ydata())) for line in zero_lines} == {
+            ((0, 1), (0, 0)),
+            ((0, 0), (0, 1)),
+        }
+        assert ax.get_xlabel() == "true net coupling"
+    assert fig.axes[1].get_title().endswith("r = 1.00, slope = 2.00")
+    left, right = fig.axes[0], fig.axes[1]
+    assert left.get_xlim() == right.get_xlim() == left.get_ylim() == right.get_ylim()
+    low, high = left.get_xlim()
+    everything = np.concatenate([truth.ravel(), *[v.ravel() for v in fitted.values()]])
+    assert low < everything.min() and high > everything.max()
+    assert left.get_ylabel() == "fitted net coupling"
+
+
+def test_recovery_errors():
     truth = np.arange(10.0)
-    fig = plotting.plot_fitted_vs_true(truth, 2 * truth + 1, "true", "fitted")
-    assert fig.axes[0].get_title() == "Pearson r = 1.00"
-    with pytest.raises(ValueError, match="one shape"):
-        plotting.plot_fitted_vs_true(truth, truth[:5], "true", "fitted")
+    with pytest.raises(ValueError, match="shape of the true values"):
+        plotting.plot_recovery(truth, {"a": truth[:5]}, "true", "fitted")
+    with pytest.raises(ValueError, match="3 values or more"):
+        plotting.plot_recovery(truth[:2], {"a": truth[:2]}, "true", "fitted")
+    with pytest.raises(ValueError, match="at least one model"):
+        plotting.plot_recovery(truth, {}, "true", "fitted")
+    with pytest.raises(ValueError, match="all equal"):
+        plotting.plot_recovery(np.ones(5), {"a": truth[:5]}, "true", "fitted")
+    assert not hasattr(plotting, "plot_fitted_vs_true")
 
 
 def test_helpers_leave_matplotlib_settings_alone(frame):
     before = dict(matplotlib.rcParams)
+    bwr_bad = matplotlib.colormaps["bwr"].get_bad()
     plotting.plot_tuning_curves(frame)
     plotting.plot_model_comparison({"a": 1.0})
+    plotting.plot_coupling_grid(np.ones((N_UNITS, N_UNITS, 3)), frame, bin_size=0.01)
+    plotting.plot_unit_scores(pd.DataFrame({"a": [0.1, 0.2], "b": [0.2, 0.3]}))
+    plotting.plot_recovery(np.arange(4.0), {"m": np.arange(4.0)}, "true", "fitted")
     assert dict(matplotlib.rcParams) == before
+    np.testing.assert_allclose(matplotlib.colormaps["bwr"].get_bad(), bwr_bad)
 
 
-def test_style_file_makes_animations_play_inline():
+def test_style_file_makes_animations_play_inline_and_drops_offsets():
     style = matplotlib.rc_params_from_file(str(plotting.STYLE_PATH), use_default_template=False)
     assert style["animation.html"] == "jshtml"
     assert 0 < style["animation.embed_limit"] <= 8
+    assert style["axes.formatter.useoffset"] is False
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_time_axes_show_no_offset_even_without_the_style(frame):
+    """Times around 8910 s read as they are, not as "+8.91e3", with Matplotlib's defaults.
+
+    (Defaults put an offset on windows of 0.5 s or less at such times: the windows here are
+    0.3 s long.)
+    """
+    assert matplotlib.rcParams["axes.formatter.useoffset"], "the test runs with the defaults"
+    rng = np.random.default_rng(8)
+    t0 = 8910.0
+    t = t0 + np.arange(0, 20, 0.01) + 0.005
+    angle = nap.Tsd(t=t, d=np.mod(np.cumsum(rng.normal(0, 0.05, t.size)), 2 * np.pi))
+    spikes = nap.TsGroup(
+        {uid: nap.Ts(np.sort(rng.uniform(t0, t0 + 20, 200))) for uid in UNIT_IDS},
+        time_support=nap.IntervalSet(t0, t0 + 20),
+    )
+    counts = spikes.count(0.01)
+    count = counts[:, 0]
+    rates = nap.TsdFrame(t=counts.t, d=np.ones(counts.shape))
+    posterior = nap.TsdFrame(
+        t=t, d=rng.random((t.size, 12)), columns=np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    )
+    animation = plotting.animate_sliding_window(count, count.t[0], window_size=10, n_frames=3)
+    animation.draw_frame(0)
+    figures = {
+        "population": plotting.plot_head_direction_population(
+            spikes, angle, frame, t0 + 1, t0 + 1.3, predicted_rates=rates
+        ),
+        "history window": plotting.plot_history_window(
+            count, count.t[0], count.t[0] + 0.3, 10, count.t[0]
+        ),
+        "animation": animation._fig,
+        "convolved counts": plotting.plot_convolved_counts(
+            count, counts, [(t0 + 1, t0 + 1.3), (t0 + 3, t0 + 3.3)]
+        ),
+        "rates": plotting.plot_rates_vs_counts(
+            count, {"model": rates[:, 0]}, t0 + 1, t0 + 1.3, bin_size=0.01
+        ),
+        "decoded": plotting.plot_decoded_heading(angle, angle, t0 + 1, t0 + 1.3, posterior),
+    }
+    for name, fig in figures.items():
+        fig.canvas.draw()
+        time_axes = [ax for ax in fig.axes if ax.get_xlim()[0] > 8900]
+        assert time_axes, name
+        for ax in time_axes:
+            assert ax.xaxis.get_offset_text().get_text() == "", name
+            ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+            assert all(float(t.replace("−", "-")) > 8900 for t in ticks), (name, ticks)
+    del animation
+    gc.collect()
 
 
 # -------------------------------------------------------------------------- cross-validation
