@@ -21,8 +21,9 @@ recent spikes and each other's). Inverting it on a grid of headings gives the de
 ``TsdFrame``; :func:`posterior_circular_mean`, :func:`circular_error` and
 :func:`circular_interp` turn posteriors into headings and errors.
 
-Every computation works in the floating dtype of its inputs. JAX computes in float32 unless
-``jax_enable_x64`` is on; this module never switches it (the notebooks do, before fitting).
+Every computation works in the floating dtype of its inputs as far as JAX allows: float64 inputs
+are computed in float64 when ``jax_enable_x64`` is on, in float32 otherwise. This module never
+switches that option (the notebooks do, before fitting).
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def _values(data: Any) -> np.ndarray:
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """Return the floating dtype the arrays promote to (float64 for integer inputs)."""
-    return np.result_type(*arrays, np.float32)
+    """Return the floating dtype the arrays promote to, as far as JAX's precision allows."""
+    return jax.dtypes.canonicalize_dtype(np.result_type(*arrays, np.float32))
 
 
 def _check_finite(array: np.ndarray, name: str, fix: str) -> None:
@@ -74,14 +75,14 @@ def _check_segment_starts(segment_starts: Sequence[int] | None, n_bins: int) -> 
     """Return a boolean array, True at bin 0 and at every segment start."""
     is_start = np.zeros(n_bins, dtype=bool)
     is_start[0] = True
-    if segment_starts is not None:
-        starts = np.asarray(segment_starts)
+    starts = np.asarray([] if segment_starts is None else segment_starts)
+    if starts.size:
         if starts.ndim != 1 or not np.issubdtype(starts.dtype, np.integer):
             raise ValueError(
                 "segment_starts must be a 1-D sequence of bin indices (integers); "
                 f"got {starts.dtype} of shape {starts.shape}."
             )
-        if starts.size and (starts.min() < 0 or starts.max() >= n_bins):
+        if starts.min() < 0 or starts.max() >= n_bins:
             raise ValueError(
                 f"segment_starts must lie in [0, {n_bins}) (the bins of the log-likelihood); "
                 f"got values from {starts.min()} to {starts.max()}."
@@ -505,7 +506,8 @@ def glm_log_rates(
     basis evaluated on the grid times its coefficients (plus the intercept), and its other part
     is every other component computed from its inputs (e.g. the observed counts for a coupling
     basis) times their coefficients. Only public NeMoS API is used (indexing a basis by label,
-    ``compute_features``, ``split_by_feature``, ``coef_``, ``intercept_``).
+    ``compute_features`` on a scikit-learn clone of a component, ``split_by_feature``,
+    ``coef_``, ``intercept_``).
 
     Parameters
     ----------
@@ -540,6 +542,7 @@ def glm_log_rates(
         outside them, or an input is missing.
     """
     import nemos as nmo
+    from sklearn.base import clone
 
     coef = getattr(model, "coef_", None)
     if coef is None:
@@ -582,7 +585,9 @@ def glm_log_rates(
     coefficients = basis.split_by_feature(coef.reshape(coef.shape[0], n_cells), axis=0)
 
     def term(label: str, component_input: Any) -> np.ndarray:
-        features = _values(basis[label].compute_features(component_input))
+        # A component of a composite basis cannot compute features alone (NeMoS sets input
+        # shapes on the root); a scikit-learn clone has the same parameters and no parent.
+        features = _values(clone(basis[label]).compute_features(component_input))
         weights = np.asarray(coefficients[label]).reshape(-1, n_cells)
         return features.reshape(features.shape[0], -1) @ weights
 
