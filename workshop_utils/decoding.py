@@ -212,7 +212,7 @@ def random_walk_transition(grid: Any, step_std: float) -> np.ndarray:
 
     Why not a Gaussian evaluated at the grid points: at 10 ms bins the head turns about 1° per
     bin, far less than the 5.9° between the points of a 61-point grid. A Gaussian of that width
-    sampled at the grid points gives the neighbours a probability of about 1e-5, so the chain
+    sampled at the grid points gives the neighbours a probability below 1e-7, so the chain
     would hardly ever move (a far smaller variance than asked for). The walk used here keeps the
     variance right at any width and becomes the wrapped Gaussian when ``step_std`` is several
     grid steps.
