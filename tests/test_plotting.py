@@ -730,3 +730,73 @@ def test_cv_scores_draw_a_line_per_basis_size_and_star_the_best():
         plotting.plot_cv_scores(mean_scores, spread.iloc[:2])
     with pytest.raises(ValueError, match="non-empty"):
         plotting.plot_cv_scores(pd.DataFrame())
+
+
+# ---- decoding
+
+
+@pytest.fixture
+def posteriors():
+    """Two posteriors on a 12-point grid, 10 ms bins over two intervals with a 1 s gap.
+
+    Times are near 9800 s, as in the recording's wake, where Matplotlib would offset the ticks.
+    """
+    rng = np.random.default_rng(5)
+    grid = (np.arange(12) + 0.5) * 2 * np.pi / 12
+    support = nap.IntervalSet([9800.0, 9806.0], [9805.0, 9810.0])
+    t = 9800.0 + np.r_[np.arange(0.005, 5.0, 0.01), np.arange(6.005, 10.0, 0.01)]
+    frames = {
+        name: nap.TsdFrame(
+            t=t, d=rng.dirichlet(np.ones(12), t.size), columns=grid, time_support=support
+        )
+        for name in ("Bayesian", "GLM, random-walk prior")
+    }
+    heading = nap.Tsd(t=t, d=np.mod(0.5 * (t - 9800.0) + 4.0, 2 * np.pi), time_support=support)
+    return {"frames": frames, "heading": heading}
+
+
+def test_posteriors_draw_each_decoder_on_a_regular_time_grid(posteriors):
+    frames, heading = posteriors["frames"], posteriors["heading"]
+    decoded = {"Bayesian": heading}
+    fig = plotting.plot_posteriors(frames, 9804.0, 9808.0, true_heading=heading, decoded=decoded)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in panels] == list(frames)
+    assert len(fig.axes) == 4, "two panels, two colour bars"
+    for ax, frame in zip(panels, frames.values(), strict=True):
+        window = frame.get(9804.0, 9808.0)
+        image = ax.images[0].get_array()
+        # 1 s before the gap, 1 s blank, 2 s after: one column per 10 ms bin.
+        assert image.shape == (12, 400)
+        np.testing.assert_allclose(image[:, :100], window.values[:100].T)
+        assert np.ma.getmaskarray(image)[:, 100:200].all(), "no bin in the gap: left blank"
+        np.testing.assert_allclose(image[:, 200:], window.values[100:].T)
+        left, right, bottom, top = ax.images[0].get_extent()
+        assert left == pytest.approx(9804.0) and right == pytest.approx(9808.0)
+        assert bottom == pytest.approx(0.0) and top == pytest.approx(2 * np.pi)
+        assert ax.get_ylim() == (0.0, 2 * np.pi) and ax.get_ylabel() == "Heading (rad)"
+    truth = panels[0].lines[0]
+    assert truth.get_label() == "true heading"
+    x, y = truth.get_xdata(), truth.get_ydata()
+    window = heading.get(9804.0, 9808.0)
+    assert np.isnan(y).sum() == 1, "the line breaks once, where the heading wraps past 2π"
+    np.testing.assert_allclose(x[~np.isnan(x)], window.t)
+    np.testing.assert_allclose(y[~np.isnan(y)], window.values)
+    assert [line.get_label() for line in panels[0].lines] == ["true heading", "decoded"]
+    assert [line.get_label() for line in panels[1].lines] == ["true heading"]
+    assert panels[-1].get_xlim() == (9804.0, 9808.0) and panels[-1].get_xlabel() == "Time (s)"
+    # A short window late in the recording: Matplotlib would label the ticks "+9.804e3".
+    fig = plotting.plot_posteriors(frames, 9804.2, 9804.7)
+    fig.canvas.draw()
+    assert fig.axes[0].xaxis.get_offset_text().get_text() == ""
+
+
+def test_posteriors_errors(posteriors):
+    frames = posteriors["frames"]
+    with pytest.raises(ValueError, match="at least one posterior"):
+        plotting.plot_posteriors({}, 9804.0, 9808.0)
+    with pytest.raises(ValueError, match="must end after it starts"):
+        plotting.plot_posteriors(frames, 9808.0, 9804.0)
+    with pytest.raises(ValueError, match="No posterior bin"):
+        plotting.plot_posteriors(frames, 9900.0, 9910.0)
+    with pytest.raises(ValueError, match="no posterior"):
+        plotting.plot_posteriors(frames, 9804.0, 9808.0, decoded={"GLM": posteriors["heading"]})

@@ -8,6 +8,8 @@ The package has one module per job:
   ground truth.
 - :mod:`workshop_utils.plotting`: every custom figure of the notebooks.
 - :mod:`workshop_utils.model_selection`: cross-validation folds that respect time.
+- :mod:`workshop_utils.decoding`: decode the heading by inverting a GLM, with a random-walk
+  prior (forward-backward over an angle grid).
 - :mod:`workshop_utils.check`: the setup check run before a workshop.
 - :mod:`workshop_utils.variants`: student and presenter versions of the notebooks.
 
@@ -24,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "check",
+    "decoding",
     "fetch",
     "fetch_all",
     "fetch_data",
@@ -33,11 +36,11 @@ __all__ = [
     "variants",
 ]
 
-_SUBMODULES = {"check", "fetch", "model_selection", "plotting", "synthetic", "variants"}
+_SUBMODULES = {"check", "decoding", "fetch", "model_selection", "plotting", "synthetic", "variants"}
 _SHORTCUTS = {"fetch_data": "fetch", "fetch_all": "fetch"}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import check, fetch, model_selection, plotting, synthetic, variants
+    from . import check, decoding, fetch, model_selection, plotting, synthetic, variants
     from .fetch import fetch_all, fetch_data
 
 

@@ -1348,3 +1348,118 @@ def plot_cv_scores(
     ax.set_ylabel(ylabel)
     ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
+
+
+# ---- decoding
+# Figures of the decoding notebook. Posteriors are pynapple TsdFrames with one column per
+# heading of a regular grid (``decoding.decode_posterior`` and ``nap.decode_bayes`` both return
+# that). The per-decoder error figure is ``plot_unit_scores`` (rows: held-out segments, columns:
+# decoders, median and interquartile range).
+
+__all__ += ["plot_posteriors"]  # here, so that this section is self-contained
+
+
+def _break_at_wraps(times: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Insert NaN where an angle jumps across 0/2π, so that a line is not drawn across."""
+    jumps = np.flatnonzero(np.abs(np.diff(angles)) > np.pi) + 1
+    return np.insert(times, jumps, np.nan), np.insert(angles, jumps, np.nan)
+
+
+def plot_posteriors(
+    posteriors: Mapping[str, Any],
+    start: float,
+    end: float,
+    true_heading: Any | None = None,
+    decoded: Mapping[str, Any] | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw heading posteriors over a time window, one panel per decoder, with the headings.
+
+    Each panel is an image of the posterior (time across, heading up, darker = more probable, on
+    the panel's own scale) laid on a regular time grid, so bins that were not decoded (gaps
+    between intervals, bins left out) stay blank. The true heading is a line (broken where it
+    wraps around), each decoder's decoded heading dots.
+
+    Parameters
+    ----------
+    posteriors : mapping of str to pynapple.TsdFrame
+        Posterior per decoder (panel title), columns: the headings of a regular grid (rad).
+    start, end : float
+        Time window (s).
+    true_heading : pynapple.Tsd, optional
+        True heading (rad), drawn on every panel.
+    decoded : mapping of str to pynapple.Tsd, optional
+        Decoded heading (rad) per decoder, drawn on the panel of the same name.
+    figsize : tuple of float, optional
+        Figure size in inches.
+
+    Returns
+    -------
+    Figure
+        One axis per posterior (sharing the time axis), each with a colour bar.
+
+    Raises
+    ------
+    ValueError
+        If there is no posterior, the window is empty or reversed, a posterior has no bin in
+        the window, or a decoded heading names no posterior.
+    """
+    if not posteriors:
+        raise ValueError("Give at least one posterior, e.g. {'Bayesian': posterior}.")
+    if end <= start:
+        raise ValueError(f"The window must end after it starts; got start={start}, end={end}.")
+    decoded = dict(decoded or {})
+    unknown = sorted(set(decoded) - set(posteriors))
+    if unknown:
+        raise ValueError(f"decoded has headings for {unknown}, which have no posterior.")
+    windows = {name: posterior.get(start, end) for name, posterior in posteriors.items()}
+    empty = [name for name, window in windows.items() if len(window) == 0]
+    if empty:
+        raise ValueError(f"No posterior bin of {empty} lies between {start} and {end}.")
+    fig = plt.figure(figsize=figsize or (10, 0.4 + 2.2 * len(windows)), layout="constrained")
+    axes = fig.subplots(len(windows), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (name, window) in zip(axes, windows.items(), strict=True):
+        grid = np.asarray(window.columns, dtype=float)
+        half_step = np.pi / grid.size
+        times = np.asarray(window.t)
+        step = float(np.median(np.diff(times))) if times.size > 1 else end - start
+        column = np.round((times - times[0]) / step).astype(int)
+        image = np.full((grid.size, column[-1] + 1), np.nan)
+        image[:, column] = np.asarray(window.values).T
+        shown = ax.imshow(
+            image,
+            aspect="auto",
+            origin="lower",
+            cmap="Greys",
+            vmin=0.0,
+            extent=(
+                times[0] - step / 2,
+                times[0] + (column[-1] + 0.5) * step,
+                grid[0] - half_step,
+                grid[-1] + half_step,
+            ),
+            interpolation="nearest",
+        )
+        fig.colorbar(shown, ax=ax, label="Posterior", pad=0.01)
+        if true_heading is not None:
+            truth = true_heading.get(start, end)
+            ax.plot(
+                *_break_at_wraps(np.asarray(truth.t), np.asarray(truth.values)),
+                color="tab:blue",
+                linewidth=1.2,
+                label="true heading",
+            )
+        if name in decoded:
+            estimate = decoded[name].get(start, end)
+            ax.plot(
+                estimate.t, estimate.values, ".", color="tab:orange", markersize=2, label="decoded"
+            )
+        ax.set_title(name)
+        ax.set_ylim(0, 2 * np.pi)
+        ax.set_ylabel("Heading (rad)")
+        ax.ticklabel_format(axis="x", useOffset=False)
+    axes[-1].set_xlim(start, end)
+    axes[-1].set_xlabel("Time (s)")
+    if axes[0].lines:
+        axes[0].legend(loc="upper right", markerscale=4)
+    return fig
