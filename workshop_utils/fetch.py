@@ -776,7 +776,7 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
         reason = f"{prefix}: not a valid address ({error})"
         return DataDownloadError(reason, _network_fix(), "settings")
     if isinstance(error, exceptions.SSLError):
-        cause = "the SSL certificate check failed (a proxy that inspects HTTPS?)"
+        cause = f"the SSL certificate check failed, a proxy that inspects HTTPS? ({_inner(error)})"
     elif isinstance(error, exceptions.ConnectTimeout):
         cause = f"no connection within {CONNECT_TIMEOUT:g} s (no network, or a firewall)"
     elif isinstance(error, exceptions.ReadTimeout):
@@ -784,10 +784,25 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
     elif isinstance(error, exceptions.ChunkedEncodingError):
         cause = "the connection dropped during the transfer"
     elif isinstance(error, exceptions.ConnectionError):
-        cause = "no connection (no network, a wrong address, or a refused connection)"
+        cause = f"no connection ({_inner(error)})"
     else:
-        cause = "the download failed"
-    return DataDownloadError(f"{prefix}: {cause} ({error})", _network_fix(), "network")
+        cause = f"the download failed ({_inner(error)})"
+    return DataDownloadError(f"{prefix}: {cause}", _network_fix(), "network")
+
+
+def _inner(error: Exception) -> str:
+    """Return the innermost message of a ``requests`` error, without urllib3's wrapping."""
+    import urllib3
+
+    inner: object = error.args[0] if error.args else error
+    if isinstance(inner, urllib3.exceptions.MaxRetryError) and inner.reason is not None:
+        inner = inner.reason
+    if isinstance(inner, urllib3.exceptions.NameResolutionError):
+        return "the host name cannot be resolved: no network, or no DNS"
+    text = str(inner)
+    # "HTTPConnection(host=..., port=...): Failed to establish a new connection: [Errno 111] ..."
+    text = text.rpartition("new connection: ")[2] or text
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None:
