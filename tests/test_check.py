@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_fetch import Server, namespace_prefix
+from test_fetch import Server, child_env, clear_data_settings, lock_held_elsewhere, read_only
 
 from workshop_utils import check, fetch, synthetic
 
@@ -29,13 +28,7 @@ def short_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def data_env(monkeypatch: pytest.MonkeyPatch):
     """Tests do not depend on the data settings of whoever runs them."""
-    for variable in (
-        fetch.DATA_SOURCE_ENV,
-        fetch.DATA_MIRROR_ENV,
-        fetch.DOWNLOAD_TIMEOUT_ENV,
-        fetch.LOCK_TIMEOUT_ENV,
-    ):
-        monkeypatch.delenv(variable, raising=False)
+    clear_data_settings(monkeypatch)
 
 
 def never_called(url: str) -> None:
@@ -360,26 +353,12 @@ def test_data_symlink_at_the_lock_fails(tmp_path):
 
 def test_data_lock_held_by_a_running_process_warns_and_a_dead_one_is_ignored(tmp_path):
     lock = tmp_path / f".{REAL_NAME}.lock"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import filelock, time\nlock = filelock.FileLock({str(lock)!r})\nlock.acquire()\n"
-            "print('held', flush=True)\ntime.sleep(120)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(lock):
         result = check.check_data(tmp_path, probe=never_called)
         assert result.status == "WARN", result.detail
         assert "another running process" in result.detail
         assert fetch.LOCK_TIMEOUT_ENV in result.fix
         assert check.check_data(tmp_path, probe=never_called, source="real").status == "FAIL"
-    finally:
-        holder.kill()
-        holder.wait()
     assert lock.exists()  # left behind by the killed holder, and harmless
     assert check.check_data(tmp_path, probe=online).status == "PASS"
 
@@ -411,19 +390,13 @@ def test_data_read_only_cache_holding_the_recording_passes(tmp_path, monkeypatch
         "result = check.check_data()\n"
         "print(result.status, result.detail)\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_")}
-    env[fetch.DATA_DIR_ENV] = str(folder)
-    if os.geteuid() == 0:  # root writes through file modes: mount the cache read-only instead
-        prefix = namespace_prefix('mount --bind -o ro "$1" "$1"', folder)
-    else:
-        prefix = []
-        folder.chmod(0o555)
-    try:
+    with read_only([folder]) as prefix:
         result = subprocess.run(
-            [*prefix, sys.executable, "-c", code], env=env, capture_output=True, text=True
+            [*prefix, sys.executable, "-c", code],
+            env=child_env(folder),
+            capture_output=True,
+            text=True,
         )
-    finally:
-        folder.chmod(0o755)
     assert result.returncode == 0, result.stderr
     valid, path, corrupt = result.stdout.splitlines()
     assert valid.startswith("PASS") and "real recording cached" in valid
@@ -564,8 +537,7 @@ def test_main_returns_0_when_every_check_passes(monkeypatch, capsys):
 
 def test_module_warns_offline_on_a_cached_stand_in_and_exits_0(short_cache):
     """OSF out of reach (a closed port stands for it), only the stand-in cached: a warning."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_")}
-    env[fetch.DATA_DIR_ENV] = str(short_cache)
+    env = child_env(short_cache)
     code = (
         "from workshop_utils import check, fetch\n"
         f"entry = fetch.REGISTRY[{REAL_NAME!r}]\n"

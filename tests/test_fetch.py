@@ -157,12 +157,8 @@ def server():
     running.stop()
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch, data_cache):
-    """An empty cache folder with the session's stand-in copied in, and a test registry."""
-    folder = tmp_path / "cache"
-    shutil.copytree(data_cache / "synthetic", folder / "synthetic")
-    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(folder))
+def clear_data_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests do not depend on the data settings of whoever runs them."""
     for variable in (
         fetch.DATA_SOURCE_ENV,
         fetch.DATA_MIRROR_ENV,
@@ -170,6 +166,15 @@ def cache(tmp_path, monkeypatch, data_cache):
         fetch.LOCK_TIMEOUT_ENV,
     ):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch, data_cache):
+    """An empty cache folder with the session's stand-in copied in, and a test registry."""
+    folder = tmp_path / "cache"
+    shutil.copytree(data_cache / "synthetic", folder / "synthetic")
+    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(folder))
+    clear_data_settings(monkeypatch)
     monkeypatch.setattr(
         fetch, "REGISTRY", {NAME: fetch.DataFile(NAME, "http://unused.invalid/x", DIGEST, "test")}
     )
@@ -501,6 +506,56 @@ def wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
+def timed_rerun(command: list[str], env: dict[str, str], during: str) -> None:
+    """Run ``command`` after a kill: it must succeed within 30 s (no wait on a dead lock)."""
+    start = time.monotonic()
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - start
+    print(f"rerun after kill -9 during {during}: {elapsed:.1f} s")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert elapsed < 30
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(lock: Path):
+    """Hold ``lock`` in another, running process (killed on exit)."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import filelock, time\nlock = filelock.FileLock({str(lock)!r})\nlock.acquire()\n"
+            "print('held', flush=True)\ntime.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@contextlib.contextmanager
+def read_only(folders: list[Path]):
+    """Make ``folders`` read-only for a child process; yield the command prefix to run it with.
+
+    Root writes through file modes, so as root the first folder is mounted read-only in a
+    private mount namespace instead (the others must lie inside it).
+    """
+    if os.geteuid() == 0:
+        yield namespace_prefix('mount --bind -o ro "$1" "$1"', folders[0])
+        return
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        yield []
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+
+
 def namespace_prefix(setup: str, folder: Path) -> list[str]:
     """A command prefix that runs a program in a private mount namespace after ``setup``.
 
@@ -564,14 +619,7 @@ def test_kill_during_download_then_a_rerun_succeeds_at_once(cache, server):
     left = partials(cache)
     assert left and (cache / left[0]).stat().st_size > 0  # a killed download leaves its part
     server.mode = "ok"
-    start = time.monotonic()
-    rerun = subprocess.run(
-        fetch_command("--source", "real"), env=env, capture_output=True, text=True, timeout=120
-    )
-    elapsed = time.monotonic() - start
-    print(f"rerun after kill -9 during the download: {elapsed:.1f} s")
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert elapsed < 30
+    timed_rerun(fetch_command("--source", "real"), env, "the download")
     assert (cache / NAME).read_bytes() == CONTENT
     assert partials(cache) == [] and leftovers(cache) == []
 
@@ -590,35 +638,13 @@ def test_kill_during_generation_then_a_rerun_succeeds_at_once(tmp_path):
     finally:
         first.kill()
     assert partials(directory) and synthetic.cached_stand_in(directory) is None
-    start = time.monotonic()
-    rerun = subprocess.run(
-        fetch_command("--source", "synthetic"), env=env, capture_output=True, text=True, timeout=120
-    )
-    elapsed = time.monotonic() - start
-    print(f"rerun after kill -9 during the generation: {elapsed:.1f} s")
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert elapsed < 30
+    timed_rerun(fetch_command("--source", "synthetic"), env, "the generation")
     assert synthetic.cached_stand_in(directory) is not None
     assert partials(directory) == []
 
 
 def test_a_lock_held_by_a_running_process_bounds_the_wait(cache, server, monkeypatch):
-    lock = cache / f".{NAME}.lock"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import filelock, sys, time\n"
-            f"lock = filelock.FileLock({str(lock)!r})\n"
-            "lock.acquire()\n"
-            "print('held', flush=True)\n"
-            "time.sleep(120)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held_elsewhere(cache / f".{NAME}.lock"):
         monkeypatch.setenv(fetch.DATA_MIRROR_ENV, server.url)
         monkeypatch.setenv(fetch.LOCK_TIMEOUT_ENV, "1")
         start = time.monotonic()
@@ -629,9 +655,6 @@ def test_a_lock_held_by_a_running_process_bounds_the_wait(cache, server, monkeyp
         with pytest.warns(UserWarning, match="another running process"):
             assert fetch.data_source(fetch.fetch_data(NAME)) == "synthetic"
         assert server.requests == 0
-    finally:
-        holder.kill()
-        holder.wait()
     assert Path(fetch.fetch_data(NAME, source="real")).read_bytes() == CONTENT  # dies with it
 
 
@@ -664,13 +687,7 @@ def test_a_read_only_cache_holding_valid_files_is_used(cache, server, monkeypatc
         f"print(fetch.fetch_data({NAME!r}, source='synthetic'))\n"
         f"print(fetch.fetch_data({NAME!r}))\n"
     )
-    if os.geteuid() == 0:  # root writes through file modes: mount the cache read-only instead
-        prefix = namespace_prefix('mount --bind -o ro "$1" "$1"', cache)
-    else:
-        prefix = []
-        for folder in (cache, cache / "synthetic"):
-            folder.chmod(0o555)
-    try:
+    with read_only([cache, cache / "synthetic"]) as prefix:
         result = subprocess.run(
             [*prefix, sys.executable, "-c", code],
             env=child_env(cache, **{fetch.DATA_MIRROR_ENV: closed_port_url()}),
@@ -678,9 +695,6 @@ def test_a_read_only_cache_holding_valid_files_is_used(cache, server, monkeypatc
             text=True,
             timeout=120,
         )
-    finally:
-        for folder in (cache, cache / "synthetic"):
-            folder.chmod(0o755)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("read-only")
