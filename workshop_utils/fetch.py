@@ -878,7 +878,7 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
 def url_problem(url: str) -> DataDownloadError | None:
     """Check that ``url`` serves a file: HTTP 200 (after redirects), not an HTML page.
 
-    Only the first bytes are read. Used by the setup check.
+    Only the headers and the first 64 bytes are read. Used by the setup check.
 
     Parameters
     ----------
@@ -909,7 +909,7 @@ def url_problem(url: str) -> DataDownloadError | None:
                     _network_fix(),
                     "server",
                 )
-            head = next(response.iter_content(512), b"")
+            head = next(response.iter_content(64), b"")  # enough to see "<!doctype html"
             content_type = response.headers.get("Content-Type", "").lower()
     except requests.exceptions.RequestException as error:
         return _request_error(url, error)
