@@ -1,13 +1,15 @@
 """Check a laptop's setup before the workshop.
 
-Run ``python -m workshop_utils.check`` (or ``make check``). It prints one row per check, PASS or
-FAIL, then how to fix each failure, and exits with status 1 when anything failed:
+Run ``python -m workshop_utils.check`` (or ``make check``). It prints one row per check, PASS,
+WARN or FAIL, then how to fix each failure and warning, and exits with status 1 when anything
+failed (a warning alone does not):
 
 - Python: the stack is pinned for Python 3.11.
 - Packages: every pinned package installed at its pinned version, and the core modules import.
 - JAX: a small jit-compiled computation runs and gives the right answer.
 - Matplotlib: a figure renders to PNG (Agg, in memory).
-- Data: the recording (or the synthetic stand-in) is cached, or OSF can be reached.
+- Data: the recording is cached or downloads (HTTP 200 for the file itself); a warning when the
+  notebooks will fall back to the synthetic stand-in, whose figures differ from the presenter's.
 - Disk space: room for the data where it is cached.
 - Kernel: the running Python is the environment's own.
 
@@ -25,12 +27,13 @@ import os
 import shutil
 import sys
 import textwrap
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .fetch import DataDownloadError, Resolution
 
 __all__ = [
     "CORE_IMPORTS",
@@ -66,7 +69,6 @@ CORE_IMPORTS: dict[str, str] = {
 """Core modules actually imported by :func:`check_packages`: distribution name -> module name."""
 
 DISTRIBUTION = "workshop_utils"
-REACHABLE_TIMEOUT = 5.0
 TABLE_WIDTH = 100
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -103,21 +105,36 @@ class CheckResult:
     name : str
         Short name of what was checked, e.g. ``"Python"``.
     passed : bool
-        Whether the check passed.
+        Whether the check passed; a warning passes (the workshop works, with a difference).
     detail : str
         What was found (versions, paths, error messages).
     fix : str
-        How to fix a failure; empty when the check passed.
+        How to fix a failure or a warning; empty when the check passed cleanly.
+    warning : bool
+        Whether the check passed with a warning, e.g. the notebooks will run on the synthetic
+        stand-in instead of the real recording.
     """
 
     name: str
     passed: bool
     detail: str
     fix: str = ""
+    warning: bool = False
+
+    @property
+    def status(self) -> str:
+        """Return ``"PASS"``, ``"WARN"`` or ``"FAIL"``."""
+        if not self.passed:
+            return "FAIL"
+        return "WARN" if self.warning else "PASS"
 
 
 def _ok(name: str, detail: str) -> CheckResult:
     return CheckResult(name=name, passed=True, detail=detail, fix="")
+
+
+def _warned(name: str, detail: str, fix: str) -> CheckResult:
+    return CheckResult(name=name, passed=True, detail=detail, fix=fix, warning=True)
 
 
 def _failed(name: str, detail: str, fix: str) -> CheckResult:
@@ -331,26 +348,6 @@ def check_matplotlib() -> CheckResult:
 # --------------------------------------------------------------------------------------- data
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Do not follow redirects: any HTTP answer, a redirect included, proves reachability."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _reachable(url: str) -> bool:
-    """Return True if an HTTP HEAD on ``url`` gets any HTTP answer within the timeout."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, method="HEAD")
-    try:
-        with opener.open(request, timeout=REACHABLE_TIMEOUT):
-            return True
-    except urllib.error.HTTPError:
-        return True  # 3xx/4xx/5xx: the server answered
-    except (OSError, ValueError):  # URLError, timeouts, refused connections, bad addresses
-        return False
-
-
 def _nearest_existing(path: Path) -> Path:
     path = Path(os.path.abspath(path))
     while not path.exists() and path.parent != path:
@@ -366,101 +363,119 @@ def _default_cache_dir() -> Path:
 
 def check_data(
     cache_dir: Path | None = None,
-    reachable: Callable[[str], bool] | None = None,
+    probe: Callable[[str], DataDownloadError | None] | None = None,
     source: str | None = None,
 ) -> CheckResult:
-    """Check that the workshop data is cached, or can be downloaded.
+    """Check that the notebooks will get the workshop data, and which data.
+
+    Asks :func:`workshop_utils.fetch.resolve` what a fetch would do, so that the check and
+    the fetch cannot disagree.
 
     Parameters
     ----------
     cache_dir : Path, optional
         The data cache folder; default :func:`workshop_utils.fetch.cache_dir`
         (``$WORKSHOP_DATA_DIR``, else the user cache folder).
-    reachable : callable, optional
-        ``reachable(url) -> bool``; default: an HTTP HEAD with a 5 s timeout, True on any HTTP
-        answer. Only called for files not cached.
+    probe : callable, optional
+        ``probe(url)`` returning the :class:`~workshop_utils.fetch.DataDownloadError` a
+        download from ``url`` would meet, or None; default
+        :func:`workshop_utils.fetch.url_problem` (HTTP 200 for the file itself, not an HTML
+        page). Only called for files that are not cached.
     source : {"auto", "real", "synthetic"}, optional
         The data source the notebooks will use; default ``$WORKSHOP_DATA_SOURCE``, else
-        ``"auto"``. With ``"real"`` the stand-in does not count; with ``"synthetic"`` only the
-        stand-in is used, and it can be generated offline.
+        ``"auto"``.
 
     Returns
     -------
     CheckResult
-        Passed when each file is cached with its published sha256, or its synthetic stand-in is
-        cached, or its download address answers (it then downloads on first use). The detail
-        says which.
+        Passed when each file is cached with its published sha256 or downloads from its
+        address (or, with ``source="synthetic"``, its stand-in is cached or can be generated).
+        A warning when, with ``source="auto"``, the notebooks will fall back to the synthetic
+        stand-in (offline, firewall, OSF out of reach, cache read-only, another process
+        fetching): they run, but their numbers and figures differ from the presenter's
+        real-data screen. Failed when the fetch will fail, or a setting or the cache is broken
+        (a mirror that does not serve the file, a file where the cache folder should be, a
+        folder at the file's name, a symbolic link at its lock).
     """
-    from . import fetch, synthetic
+    from . import fetch
 
     name = "Data"
-    folder = Path(cache_dir) if cache_dir is not None else fetch.cache_dir()
-    reachable = reachable if reachable is not None else _reachable
-    chosen = source if source is not None else os.environ.get(fetch.DATA_SOURCE_ENV, "auto")
-    chosen = chosen.strip().lower()
-    data_fix = (
-        "Run `make data` (or `python -m workshop_utils.fetch`) on a connected machine, or copy "
-        f"the data into {folder}; or set {fetch.DATA_SOURCE_ENV}=synthetic to teach on the "
-        "synthetic stand-in."
-    )
-    if chosen not in fetch.SOURCES:
-        return _failed(
-            name,
-            f"{fetch.DATA_SOURCE_ENV}={chosen!r} is not a data source.",
-            f"Set {fetch.DATA_SOURCE_ENV} to one of {', '.join(fetch.SOURCES)} (or unset it).",
-        )
+    probe = probe if probe is not None else fetch.url_problem
+    try:
+        plans = [fetch.resolve(file, source, cache_dir, probe) for file in fetch.REGISTRY]
+    except ValueError as error:  # unknown source, relative WORKSHOP_DATA_DIR, bad timeout
+        return _failed(name, str(error), "Correct that setting as the detail says, or unset it.")
 
-    existing = _nearest_existing(folder)
-    if not os.access(existing, os.W_OK):
-        return _failed(
-            name,
-            f"cannot write to the data cache {folder} ({existing} is read-only)",
-            f"Point {fetch.DATA_DIR_ENV} to a folder you can write to, e.g. "
-            f"`export {fetch.DATA_DIR_ENV}=$HOME/workshop-data`.",
-        )
-
-    mirror = os.environ.get(fetch.DATA_MIRROR_ENV)
-    found: list[str] = []
-    problems: list[str] = []
-    for data_file in fetch.REGISTRY.values():
-        has_stand_in = data_file.name == synthetic.STANDS_IN_FOR
-        if chosen == "synthetic":
-            if not has_stand_in:
-                problems.append(f"{data_file.name} has no synthetic stand-in")
-            elif synthetic.cached_stand_in(folder / "synthetic") is not None:
-                found.append(f"{data_file.name}: synthetic stand-in cached (source=synthetic)")
-            else:
-                found.append(
-                    f"{data_file.name}: synthetic stand-in will be generated on first use "
-                    "(source=synthetic, no network needed)"
-                )
-            continue
-
-        target = folder / data_file.name
-        if target.is_file():
-            if fetch.file_sha256(target) == data_file.sha256:
-                found.append(f"{data_file.name}: real recording cached, sha256 OK")
-                continue
-            note = f"{target} does not match its published sha256 (partial or corrupt)"
-        else:
-            note = f"{data_file.name} not cached"
-        if (
-            chosen == "auto"
-            and has_stand_in
-            and synthetic.cached_stand_in(folder / "synthetic") is not None
-        ):
-            found.append(f"{note}; synthetic stand-in cached (used when offline)")
-            continue
-        url = mirror.rstrip("/") + "/" + data_file.name if mirror else data_file.url
-        if reachable(url):
-            found.append(f"{data_file.name}: {note}; {url} reachable, will download on first use")
-        else:
-            problems.append(f"{note}, no stand-in cached, and {url} is not reachable")
-
-    detail = "; ".join(problems + found) + f" [cache: {folder}]"
-    if problems:
-        return _failed(name, detail, data_fix)
+    verdicts = [_data_verdict(plan) for plan in plans]
+    order = {"fail": 0, "warn": 1, "pass": 2}
+    verdicts.sort(key=lambda verdict: order[verdict[0]])
+    detail = "; ".join(text for _, text, _ in verdicts) + f" [cache: {plans[0].folder}]"
+    fixes = " ".join(dict.fromkeys(fix for state, _, fix in verdicts if state != "pass"))
+    state = verdicts[0][0] if verdicts else "pass"
+    if state == "fail":
+        return _failed(name, detail, fixes)
+    if state == "warn":
+        return _warned(name, detail, fixes)
     return _ok(name, detail)
+
+
+def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
+    """Judge one file's resolution: ``(state, text, fix)``, state pass, warn or fail."""
+    from . import fetch
+
+    file = plan.name
+    if plan.source == "synthetic":
+        if not plan.has_stand_in:
+            return (
+                "fail",
+                f"{file} has no synthetic stand-in",
+                f"Set {fetch.DATA_SOURCE_ENV}=auto to download it.",
+            )
+        if plan.stand_in is not None:
+            return "pass", f"{file}: synthetic stand-in cached (source=synthetic)", ""
+        if plan.stand_in_problem is not None:
+            return (
+                "fail",
+                f"{file}: the synthetic stand-in cannot be generated: {plan.stand_in_problem}",
+                f"Point {fetch.DATA_DIR_ENV} to a folder you can write to, e.g. "
+                f"`export {fetch.DATA_DIR_ENV}=$HOME/workshop-data`.",
+            )
+        return (
+            "pass",
+            f"{file}: synthetic stand-in will be generated on first use (source=synthetic, no "
+            "network needed)",
+            "",
+        )
+    if plan.cached:
+        return "pass", plan.found, ""
+    problem = plan.problem
+    if problem is None:
+        return "pass", f"{plan.found}; {plan.url} serves it, will download on first use", ""
+    text = f"{plan.found}; {problem.reason}"
+    broken_mirror = plan.mirror is not None and problem.kind in ("settings", "network", "server")
+    if broken_mirror:
+        fix = (
+            f"{fetch.DATA_MIRROR_ENV}={plan.mirror} does not serve {file}: check the address "
+            "with the instructors (it must start with http://), or unset it."
+        )
+        return "fail", text, fix
+    if problem.kind in ("settings", "cache"):
+        return "fail", text, problem.fix
+    stand_in_usable = plan.stand_in is not None or plan.stand_in_problem is None
+    if plan.source == "auto" and plan.has_stand_in and stand_in_usable:
+        how = "cached" if plan.stand_in is not None else "generated on first use"
+        text += (
+            f"; the notebooks will run on the synthetic stand-in ({how}), so their numbers and "
+            "figures will differ from the presenter's real-data screen"
+        )
+        offline_fix = (
+            "To work on the real recording, run `make data` while online (it downloads it "
+            f"once), or set {fetch.DATA_MIRROR_ENV} to the room's mirror (ask the "
+            "instructors); then run `make check` again."
+        )
+        fix = offline_fix if problem.kind in ("network", "server") else problem.fix
+        return "warn", text, fix
+    return "fail", text, problem.fix
 
 
 # --------------------------------------------------------------------------------- disk space
@@ -490,7 +505,10 @@ def check_disk_space(
         Passed when at least ``minimum_gb`` are free.
     """
     name = "Disk space"
-    folder = Path(path) if path is not None else _default_cache_dir()
+    try:
+        folder = Path(path) if path is not None else _default_cache_dir()
+    except ValueError as error:  # e.g. a relative WORKSHOP_DATA_DIR, reported by the data check
+        return _failed(name, str(error), "Correct that setting as the detail says, or unset it.")
     measured = _nearest_existing(folder)
     free_gb = usage(measured).free / 1024**3
     detail = f"{free_gb:.1f} GB free at {measured} (need {minimum_gb:g} GB)"
@@ -582,8 +600,8 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
     Returns
     -------
     str
-        The table (columns check, status, detail), a summary line and, if anything failed, a
-        numbered "How to fix" list.
+        The table (columns check, status, detail), a summary line and, if anything failed or
+        warned, a numbered "How to fix" list (failures first).
     """
     name_width = max([len("Check")] + [len(result.name) for result in results])
     status_width = len("Status")
@@ -594,21 +612,30 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
         f"{'-' * name_width}  {'-' * status_width}  {'-' * detail_width}",
     ]
     for result in results:
-        status = "PASS" if result.passed else "FAIL"
+        status = result.status
         wrapped = textwrap.wrap(result.detail, detail_width, break_on_hyphens=False) or [""]
         lines.append(f"{result.name:<{name_width}}  {status:<{status_width}}  {wrapped[0]}")
         lines += [" " * indent + line for line in wrapped[1:]]
 
     failures = [result for result in results if not result.passed]
+    warnings = [result for result in results if result.passed and result.warning]
     lines.append("")
-    if not failures:
+    if not failures and not warnings:
         lines.append(f"All {len(results)} checks passed: you are ready for the workshop.")
         return "\n".join(lines)
-    lines.append(f"{len(failures)} of {len(results)} checks failed.")
+    summary = []
+    if failures:
+        summary.append(f"{len(failures)} of {len(results)} checks failed")
+    if warnings:
+        summary.append(f"{len(warnings)} passed with a warning (WARN)")
+    if not failures:
+        summary.append("you can follow the workshop, but read the warning first")
+    lines.append("; ".join(summary) + ".")
     lines += ["", "How to fix:"]
-    for number, result in enumerate(failures, start=1):
+    for number, result in enumerate(failures + warnings, start=1):
+        label = f"{result.name} (warning)" if result.passed else result.name
         lines += textwrap.wrap(
-            f"{number}. {result.name}: {result.fix or 'see the detail above.'}",
+            f"{number}. {label}: {result.fix or 'see the detail above.'}",
             width,
             subsequent_indent="   ",
             break_on_hyphens=False,
@@ -628,7 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 when every check passed, 1 otherwise.
+        0 when every check passed (warnings included), 1 otherwise.
     """
     parser = argparse.ArgumentParser(
         prog="python -m workshop_utils.check",
