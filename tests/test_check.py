@@ -501,11 +501,8 @@ def test_platform_without_jax_packages_fails_with_the_browser_route(system, mach
 
 def test_platform_is_the_second_check_and_its_failure_is_listed_with_its_fix(monkeypatch):
     passing_checks(monkeypatch)
-    monkeypatch.setattr(
-        check,
-        "check_platform",
-        lambda: check.check_platform("Darwin", "x86_64", ROSETTA_KERNEL, 64),
-    )
+    on_rosetta = check.check_platform("Darwin", "x86_64", ROSETTA_KERNEL, 64)
+    monkeypatch.setattr(check, "check_platform", lambda: on_rosetta)
     results = check.run_checks()
     assert [result.name for result in results][:2] == ["Python", "Platform"]
     table = " ".join(check.format_table(results).split())
