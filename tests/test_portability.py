@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -184,3 +185,40 @@ def test_variants_are_written_into_an_awkward_folder(tmp_path):
     ]
     for path in written.values():
         assert Path(path).parent == output and Path(path).is_file()
+
+
+# --------------------------------------------------------------------------- the setup page
+
+
+def setup_tabs() -> dict[str, str]:
+    """The setup page's platform tabs: title -> the commands of its code block."""
+    text = (ROOT / "book" / "setup.md").read_text(encoding="utf-8")
+    tabs = {}
+    for match in re.finditer(r":::\{tab-item\} (.+?)\n(.*?)\n:::\n", text, re.DOTALL):
+        block = re.search(r"```(?:bash|powershell)\n(.*?)```", match.group(2), re.DOTALL)
+        tabs[match.group(1)] = block.group(1)
+    return tabs
+
+
+def make_recipe(target: str) -> str:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return re.search(rf"^{target}:.*\n\t(.+)$", makefile, re.MULTILINE).group(1)
+
+
+def test_setup_page_gives_every_step_for_linux_macos_and_windows():
+    tabs = setup_tabs()
+    assert list(tabs) == ["Linux", "macOS", "Windows (PowerShell)"]
+    for name in ("Linux", "macOS"):
+        commands = tabs[name]
+        for step in ("make install PYTHON=python3.11", "make data", "make check"):
+            assert step in commands, (name, step)
+        assert ".venv/bin/jupyter lab notebooks/" in commands
+    windows = tabs["Windows (PowerShell)"]
+    assert not re.search(r"^make ", windows, re.MULTILINE), "Windows has no make"
+    assert "/" not in windows.replace("--", ""), "PowerShell paths use backslashes"
+    # The same commands as the Makefile's recipes, with the Windows venv layout.
+    for target in ("data", "check"):
+        module = make_recipe(target).split("$(BIN)/python ", 1)[1]
+        assert f".\\.venv\\Scripts\\python {module}" in windows, target
+    assert ".\\.venv\\Scripts\\jupyter lab notebooks" in windows
+    assert "py -3.11 -m venv .venv" in windows
