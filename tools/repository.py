@@ -326,17 +326,32 @@ def hand_written(text: str, path: Path, root: Path = ROOT) -> str:
     return BLOCK.sub(blank, text)
 
 
-def repository_files(root: Path = ROOT) -> list[Path]:
-    """Return the text files a fresh clone would have (tracked, or new and not ignored)."""
-    names = subprocess.run(
+def clone_files(root: Path = ROOT) -> list[str]:
+    """Return the files a fresh clone would have: tracked, or new and not ignored by git.
+
+    Parameters
+    ----------
+    root : Path, optional
+        A git working tree.
+
+    Returns
+    -------
+    list of str
+        Paths relative to ``root``, with ``/`` separators (as git writes them).
+    """
+    return subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
         cwd=root,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.splitlines()
+
+
+def repository_files(root: Path = ROOT) -> list[Path]:
+    """Return the files of :func:`clone_files` that may hold a copy of the address."""
     files = []
-    for name in names:
+    for name in clone_files(root):
         path = root / name
         if (
             not path.is_file()
