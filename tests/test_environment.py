@@ -27,7 +27,7 @@ KNOWN_VERSION_COPIES = {
 
 
 def project() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def pins(*extras: str) -> dict[str, str]:
@@ -40,7 +40,9 @@ def pins(*extras: str) -> dict[str, str]:
 
 def make_install_extras() -> str:
     """The extras `make install` installs, e.g. "book,lab,test", read from the Makefile."""
-    match = re.search(r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text())
+    match = re.search(
+        r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text(encoding="utf-8")
+    )
     assert match, "the Makefile's install recipe no longer installs the project with extras"
     return match.group(1)
 
@@ -88,8 +90,10 @@ def test_a_version_typed_elsewhere_is_found(tmp_path):
     repo = copy_repository(tmp_path / "repo")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     requirements = repo / "binder" / "requirements.txt"
-    requirements.write_text(requirements.read_text() + "NeMoS==0.2.8\n")
-    (repo / "book" / "setup.md").write_text("Install nemos 0.2.8 first.\n")
+    requirements.write_text(
+        requirements.read_text(encoding="utf-8") + "NeMoS==0.2.8\n", encoding="utf-8"
+    )
+    (repo / "book" / "setup.md").write_text("Install nemos 0.2.8 first.\n", encoding="utf-8")
     found = version_copies(repo, {"nemos": "0.2.8", "pynapple": "0.11.4"})
     assert "binder/requirements.txt:5: NeMoS==0.2.8" in found
     assert "book/setup.md:1: nemos 0.2.8" in found
@@ -98,7 +102,7 @@ def test_a_version_typed_elsewhere_is_found(tmp_path):
 
 
 def test_environment_yml_installs_the_project_like_make_install():
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda, pip_section = environment["dependencies"][:-1], environment["dependencies"][-1]
     assert conda == ["python=3.11", "pip"]
     assert pip_section == {"pip": [f"--editable .[{make_install_extras()}]"]}
@@ -107,25 +111,25 @@ def test_environment_yml_installs_the_project_like_make_install():
 def test_binder_and_the_windows_setup_install_the_project_with_existing_extras():
     extras = set(project()["optional-dependencies"])
     assert set(make_install_extras().split(",")) <= extras
-    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    lines = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
     binder = [line for line in lines if line.strip() and not line.startswith("#")]
     assert binder == [".[book]"]
     # Windows users run make install's pip command by hand (the setup page's PowerShell tab).
-    setup = (ROOT / "book" / "setup.md").read_text()
+    setup = (ROOT / "book" / "setup.md").read_text(encoding="utf-8")
     assert f'pip install --editable ".[{make_install_extras()}]"' in setup
 
 
 def test_binder_post_build_only_fetches_the_data():
-    lines = (ROOT / "binder" / "postBuild").read_text().splitlines()
+    lines = (ROOT / "binder" / "postBuild").read_text(encoding="utf-8").splitlines()
     commands = [line for line in lines if line.strip() and not line.startswith("#")]
     assert commands == ["set -euo pipefail", "python -m workshop_utils.fetch"]
 
 
 def test_every_route_asks_for_the_python_pyproject_declares():
     supported = SpecifierSet(project()["requires-python"])
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda_python = next(d for d in environment["dependencies"] if str(d).startswith("python="))
-    runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
+    runtime = (ROOT / "binder" / "runtime.txt").read_text(encoding="utf-8").strip()
     for wanted in (conda_python.removeprefix("python="), runtime.removeprefix("python-")):
         assert f"{wanted}.0" in supported and f"{wanted}.99" in supported, wanted
     from workshop_utils import check

@@ -165,7 +165,9 @@ def notebook_data_sources(book_root: Path) -> dict[str, set[str]]:
 def expected_data_sources(root: Path = ROOT) -> dict[str, str]:
     """Notebook name -> the data it runs on when the book is built on the real recording."""
     return {
-        path.stem: "synthetic" if 'source="synthetic"' in path.read_text() else "real"
+        path.stem: "synthetic"
+        if 'source="synthetic"' in path.read_text(encoding="utf-8")
+        else "real"
         for path in sorted((root / "notebooks").glob("*.md"))
     }
 

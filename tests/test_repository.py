@@ -46,8 +46,8 @@ def repo_copy(tmp_path: Path) -> Path:
 
 def set_url(repo: Path, url: str) -> None:
     config = repo / "_config.yml"
-    text = config.read_text()
-    config.write_text(re.sub(r"(?m)^  url: .*$", f"  url: {url}", text, count=1))
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"(?m)^  url: .*$", f"  url: {url}", text, count=1), encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------ this repository
@@ -56,7 +56,7 @@ def set_url(repo: Path, url: str) -> None:
 def test_the_address_is_written_once_and_every_copy_is_generated_and_current():
     assert repository.problems(ROOT) == []
     assert repository.repository(ROOT).url == URL
-    assert (ROOT / "_config.yml").read_text().count(URL) == 1
+    assert (ROOT / "_config.yml").read_text(encoding="utf-8").count(URL) == 1
 
 
 def test_launch_and_repository_buttons_read_the_address_from_config():
@@ -86,7 +86,7 @@ def test_colab_cell_is_exactly_what_the_generator_makes(notebook):
 
 
 def test_colab_cell_installs_the_tagged_release_and_nothing_colab_has():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     cell = repository.colab_cell(ROOT)
     assert 'if "google.colab" in sys.modules:' in cell
     installs = [
@@ -123,17 +123,21 @@ def test_moving_the_repository_regenerates_every_copy(repo_copy):
     changed = repository.write(repo_copy)
     assert len(changed) == len(stale_files)
     assert repository.problems(repo_copy) == []
-    readme = (repo_copy / "README.md").read_text()
+    readme = (repo_copy / "README.md").read_text(encoding="utf-8")
     assert f"git clone {new}\ncd hd-glm\n" in readme
     assert "https://some-lab.github.io/hd-glm/" in readme
-    assert f"{new}/archive/refs/heads/main.zip" in (repo_copy / "book" / "setup.md").read_text()
-    assert f"git+{new}@v" in (repo_copy / "notebooks" / "head_direction.md").read_text()
+    assert f"{new}/archive/refs/heads/main.zip" in (repo_copy / "book" / "setup.md").read_text(
+        encoding="utf-8"
+    )
+    assert f"git+{new}@v" in (repo_copy / "notebooks" / "head_direction.md").read_text(
+        encoding="utf-8"
+    )
     assert "head-direction-glm-workshop" not in readme
 
 
 def test_an_address_typed_by_hand_is_reported_with_its_line(repo_copy):
     data_page = repo_copy / "book" / "data.md"
-    lines = data_page.read_text().splitlines()
+    lines = data_page.read_text(encoding="utf-8").splitlines()
     typed = [
         f"Issues: {URL}/issues",
         "Read it at https://head-direction-workshop.github.io/head-direction-glm-workshop/.",
@@ -141,7 +145,7 @@ def test_an_address_typed_by_hand_is_reported_with_its_line(repo_copy):
         "Old name: https://github.com/someone-else/head-direction-glm-workshop",
         "Unrelated: https://github.com/pynapple-org/pynapple",
     ]
-    data_page.write_text("\n".join(lines + typed) + "\n")
+    data_page.write_text("\n".join(lines + typed) + "\n", encoding="utf-8")
     found = repository.problems(repo_copy)
     first = len(lines) + 1
     assert [problem.split(": ")[0] for problem in found] == [
@@ -155,7 +159,9 @@ def test_an_address_typed_by_hand_is_reported_with_its_line(repo_copy):
 
 def test_a_hand_edited_colab_cell_is_reported(repo_copy):
     notebook = repo_copy / "notebooks" / "sleep.md"
-    notebook.write_text(notebook.read_text().replace("pooch==", "pooch>=", 1))
+    notebook.write_text(
+        notebook.read_text(encoding="utf-8").replace("pooch==", "pooch>=", 1), encoding="utf-8"
+    )
     assert repository.problems(repo_copy) == [
         "notebooks/sleep.md: generated from _config.yml but out of date: run `make sync`"
     ]
@@ -165,17 +171,24 @@ def test_a_hand_edited_colab_cell_is_reported(repo_copy):
 
 def test_a_new_release_moves_the_colab_cell_to_its_tag(repo_copy):
     pyproject = repo_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('version = "0.1.0"', 'version = "0.2.0"'),
+        encoding="utf-8",
+    )
     repository.write(repo_copy)
     assert repository.colab_cell(repo_copy).endswith(f"git+{URL}@v0.2.0")
-    assert f"git+{URL}@v0.2.0" in (repo_copy / "notebooks" / "ground_truth.md").read_text()
+    assert f"git+{URL}@v0.2.0" in (repo_copy / "notebooks" / "ground_truth.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_generating_twice_changes_nothing_and_keeps_the_rest_of_the_notebook(repo_copy):
-    before = {path: path.read_text() for path in repository.notebook_paths(repo_copy)}
+    before = {
+        path: path.read_text(encoding="utf-8") for path in repository.notebook_paths(repo_copy)
+    }
     assert repository.write(repo_copy) == []
     for path, text in before.items():
-        assert path.read_text() == text
+        assert path.read_text(encoding="utf-8") == text
 
 
 @pytest.mark.parametrize(

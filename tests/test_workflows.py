@@ -44,7 +44,7 @@ def schema_check(*paths: Path) -> subprocess.CompletedProcess:
 
 
 def workflow(name: str) -> dict:
-    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
     # YAML 1.1 reads the key `on` as True.
     data["on"] = data.pop(True, data.get("on"))
     return data
@@ -67,13 +67,15 @@ def step_running(job: dict, command: str) -> dict:
 
 
 def make_variable(name: str) -> str:
-    match = re.search(rf"^{name} :?= (.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    match = re.search(
+        rf"^{name} :?= (.+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert match, f"the Makefile defines no {name}"
     return match.group(1).strip()
 
 
 def pytest_markers() -> list[str]:
-    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
     return [marker.split(":")[0] for marker in options["ini_options"]["markers"]]
 
 
@@ -99,12 +101,12 @@ TYPOS = {
 def schema_report(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One schema check (it takes seconds to start) of every workflow and of broken copies."""
     folder = tmp_path_factory.mktemp("typos")
-    text = (WORKFLOWS / "tests.yml").read_text()
+    text = (WORKFLOWS / "tests.yml").read_text(encoding="utf-8")
     broken = []
     for name, (original, typo, _) in TYPOS.items():
         assert original in text
         broken.append(folder / f"{name}.yml")
-        broken[-1].write_text(text.replace(original, typo, 1))
+        broken[-1].write_text(text.replace(original, typo, 1), encoding="utf-8")
     result = schema_check(*sorted(WORKFLOWS.glob("*.yml")), *broken)
     assert result.returncode == 1  # the broken copies
     return result.stdout + result.stderr
@@ -126,7 +128,7 @@ def test_a_typo_in_a_workflow_fails_the_schema_check(schema_report, name):
 def test_workflows_use_current_major_versions_of_official_actions_only():
     used = {}
     for path in WORKFLOWS.glob("*.yml"):
-        for match in re.finditer(r"uses: ([\w./-]+)@([\w.]+)", path.read_text()):
+        for match in re.finditer(r"uses: ([\w./-]+)@([\w.]+)", path.read_text(encoding="utf-8")):
             used.setdefault(match.group(1), set()).add(match.group(2))
     assert set(used) <= set(CURRENT_ACTIONS), set(used) - set(CURRENT_ACTIONS)
     for action, versions in used.items():
@@ -159,16 +161,22 @@ def test_tests_run_on_every_push_and_pull_request_on_three_systems():
     assert linux["runs-on"] == "ubuntu-latest"
     assert step_running(linux, ".ci/run")["run"].strip() == ".ci/run"
     assert fast["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
-    extras = re.search(r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text()).group(1)
+    extras = re.search(
+        r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text(encoding="utf-8")
+    ).group(1)
     install = step_running(fast, "pip install --editable")["run"]
     assert f'python -m pip install --editable ".[{extras}]"' in install
     assert step_running(fast, "workshop_utils.check")
 
 
 def test_ci_script_installs_from_scratch_and_runs_make_test():
-    script = (ROOT / ".ci" / "run").read_text()
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make install" in script and "make test\n" in script
-    assert (ROOT / ".ci" / "run").stat().st_mode & 0o111, ".ci/run must be executable"
+    # As git records it (Windows file systems have no executable bit).
+    mode = subprocess.run(
+        ["git", "ls-files", "--stage", ".ci/run"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()[0]
+    assert mode == "100755", ".ci/run must be executable (git update-index --chmod=+x .ci/run)"
 
 
 # ------------------------------------------------------------------------------ the website
@@ -244,7 +252,7 @@ def test_link_check_runs_weekly_with_make_linkcheck():
     assert check["on"]["schedule"] and "workflow_dispatch" in check["on"]
     job = check["jobs"]["linkcheck"]
     assert step_running(job, "make linkcheck")["run"].strip() == "make linkcheck"
-    assert "linkcheck:" in (ROOT / "Makefile").read_text()
+    assert "linkcheck:" in (ROOT / "Makefile").read_text(encoding="utf-8")
 
 
 # sphinx-jupyterbook-latex (loaded by Jupyter Book) still calls docutils' traverse().
@@ -252,20 +260,24 @@ def test_link_check_runs_weekly_with_make_linkcheck():
 def test_linkcheck_reads_the_book_without_executing_it(tmp_path, unused_tcp_port):
     (tmp_path / "_config.yml").write_text(
         "title: Tiny\nexecute:\n  execute_notebooks: force\n"
-        "sphinx:\n  config:\n    nb_execution_raise_on_error: true\n"
+        "sphinx:\n  config:\n    nb_execution_raise_on_error: true\n",
+        encoding="utf-8",
     )
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n- file: page\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n- file: page\n", encoding="utf-8"
+    )
     (tmp_path / "index.md").write_text(
-        f"# Tiny\n\nA [dead link](http://127.0.0.1:{unused_tcp_port}/gone).\n"
+        f"# Tiny\n\nA [dead link](http://127.0.0.1:{unused_tcp_port}/gone).\n", encoding="utf-8"
     )
     (tmp_path / "page.md").write_text(
         "---\njupytext:\n  text_representation:\n    format_name: myst\n"
         "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Page\n\n"
-        "```{code-cell} ipython3\nopen('executed.txt', 'w').write('ran')\n```\n"
+        "```{code-cell} ipython3\nopen('executed.txt', 'w').write('ran')\n```\n",
+        encoding="utf-8",
     )
     status = linkcheck.linkcheck(tmp_path, timeout=5)
     assert status == 1
-    report = (tmp_path / "_build" / "linkcheck" / "output.txt").read_text()
+    report = (tmp_path / "_build" / "linkcheck" / "output.txt").read_text(encoding="utf-8")
     assert f"127.0.0.1:{unused_tcp_port}/gone" in report and "broken" in report
     assert not (tmp_path / "executed.txt").exists()
     assert not (tmp_path / "_build" / ".jupyter_cache").exists()
