@@ -154,6 +154,19 @@ def test_fast_tier_is_the_same_in_the_makefile_the_workflow_and_pyproject():
     assert step_running(fast, "pytest")["run"] == f'python -m pytest -m "{expected}"'
 
 
+def test_every_test_marked_out_of_the_fast_tier_by_conftest_exists():
+    from conftest import TIER_MARKERS
+
+    markers = set(pytest_markers())
+    for entry, marker in TIER_MARKERS.items():
+        assert marker in markers, entry
+        file, _, test = entry.partition("::")
+        source = (ROOT / "tests" / file).read_text(encoding="utf-8")
+        assert not test or re.search(rf"^def {test}\(", source, re.MULTILINE), (
+            f"{entry} no longer exists: update TIER_MARKERS in tests/conftest.py"
+        )
+
+
 def test_tests_run_on_every_push_and_pull_request_on_three_systems():
     tests = workflow("tests.yml")
     assert {"push", "pull_request"} <= set(tests["on"])
