@@ -3,10 +3,14 @@
 #   make data      download the recording (or generate the synthetic stand-in when offline)
 #   make book      execute every notebook and build the website into _build/html
 #   make test      run the test suite (it builds the book from scratch too)
+#   make test-fast run the tests that neither build the book nor execute notebooks (under 90 s)
 #   make bench     measure notebook time, build times, page weight and peak memory
 #   make variants  write the student and presenter notebooks into variants/
 #   make check     check a laptop's setup before a workshop
 #   make notebooks regenerate each paired .ipynb from its MyST .md source
+#   make sync      regenerate every copy of the repository address (from _config.yml) and the
+#                  notebooks' Colab install cell (from pyproject.toml and _config.yml)
+#   make linkcheck check every external link of the book (Sphinx linkcheck, no execution)
 #   make lint      ruff on the package, tests and notebooks
 #   make clean     remove the built book, its execution cache and the variants
 
@@ -16,16 +20,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 
-.PHONY: install data book test bench variants check notebooks lint clean
+# The fast tier: every test without a marker of pyproject.toml's list (book build, browser,
+# notebook execution, model fits, the Binder environment, the real recording). The macOS and
+# Windows CI jobs run the same selection (tests/test_workflows.py keeps the three in step).
+FAST_TESTS := not book and not browser and not notebook and not slow and not binder and not realdata
+
+.PHONY: install data book test test-fast bench variants check notebooks sync linkcheck lint clean
 
 install: $(STAMP)
 
 # Reinstall whenever the pinned stack changes; `make test` and `make book` depend on this.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The workshop stack needs Python 3.11 (NeMoS 0.2.8 is pinned); found " + sys.version.split()[0] + ". Run: make install PYTHON=/path/to/python3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The workshop stack needs Python 3.11 (the pinned NeMoS release is the newest for it); found " + sys.version.split()[0] + ". Run: make install PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable ".[book,test]"
+	$(BIN)/python -m pip install --quiet --editable ".[book,lab,test]"
 	@touch $@
 
 data: $(STAMP)
@@ -39,6 +48,9 @@ book: $(STAMP) variants data
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "$(FAST_TESTS)"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
@@ -51,8 +63,16 @@ check: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/jupytext --update --to ipynb notebooks/*.md
 
+sync: $(STAMP)
+	$(BIN)/python tools/repository.py
+	$(BIN)/jupytext --update --to ipynb notebooks/*.md
+
+# The book offers the student and presenter notebooks as downloads: they must exist.
+linkcheck: $(STAMP) variants
+	$(BIN)/python tools/linkcheck.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext
+	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext tools
 
 clean:
 	rm -rf _build variants

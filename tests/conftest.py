@@ -11,6 +11,29 @@ import pytest
 
 from workshop_utils import synthetic
 
+# Tests that leave the fast tier (`make test-fast`) but live in files this list does not own:
+# "file" or "file::test" -> marker (see the markers in pyproject.toml). Tests written from now on
+# carry their marker themselves.
+TIER_MARKERS = {
+    "test_model_validation.py": "slow",  # population GLM fits, about 35 s
+    "test_sleep.py": "slow",  # decodes wake and sleep, about 6 s
+    "test_synthetic.py::"
+    "test_raw_history_weights_disagree_in_wiggles_but_share_a_slow_decay": "slow",
+    "test_synthetic.py::test_basis_history_filters_agree_across_halves": "slow",
+    "test_synthetic.py::test_population_coupling_is_structured_by_preferred_direction": "slow",
+    "test_fetch.py::test_a_download_in_a_notebook_shows_no_widget_nag": "notebook",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Add the markers of :data:`TIER_MARKERS` before ``-m`` selects tests."""
+    for item in items:
+        name = getattr(item, "originalname", item.name)
+        marker = TIER_MARKERS.get(f"{item.path.name}::{name}") or TIER_MARKERS.get(item.path.name)
+        if marker is not None:
+            item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -461,7 +461,7 @@ def test_run_checks_turns_an_exception_into_a_failed_result(monkeypatch):
 
     monkeypatch.setattr(check, "check_matplotlib", crash)
     results = check.run_checks()
-    assert len(results) == 7
+    assert len(results) == 8
     crashed = [result for result in results if not result.passed]
     assert [result.name for result in crashed] == ["Matplotlib"]
     assert "ValueError: boom" in crashed[0].detail
@@ -550,7 +550,7 @@ def test_module_warns_offline_on_a_cached_stand_in_and_exits_0(short_cache):
     )
     assert process.returncode == 0, process.stdout + process.stderr
     lines = process.stdout.splitlines()
-    for name in ("Python", "Packages", "JAX", "Matplotlib", "Disk space", "Kernel"):
+    for name in ("Python", "Platform", "Packages", "JAX", "Matplotlib", "Disk space", "Kernel"):
         assert any(line.startswith(name) and " PASS " in line for line in lines), name
     assert any(line.startswith("Data") and " WARN " in line for line in lines)
     assert "checks passed: you are ready" not in process.stdout
@@ -568,3 +568,76 @@ def test_importing_the_check_module_imports_nothing_heavy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert process.stdout.strip() == "[]"
+
+
+# -------------------------------------------------------------------------------- platform
+
+ROSETTA_KERNEL = (
+    "Darwin Kernel Version 23.1.0: Mon Oct  9 21:27:24 PDT 2023; "
+    "root:xnu-10002.41.9~6/RELEASE_ARM64_T6000"
+)
+INTEL_MAC_KERNEL = "Darwin Kernel Version 21.6.0: root:xnu-8020.140.49~2/RELEASE_X86_64"
+
+
+def test_platform_passes_here():
+    import platform
+
+    result = check.check_platform()
+    assert result.passed and result.name == "Platform" and result.fix == ""
+    assert f" on {platform.machine()}, 64-bit Python" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("system", "machine", "kernel"),
+    [
+        ("Linux", "x86_64", "#1 SMP PREEMPT_DYNAMIC"),
+        ("Linux", "aarch64", "#1 SMP"),
+        ("Darwin", "arm64", ROSETTA_KERNEL),
+        ("Windows", "AMD64", "10.0.22631"),
+    ],
+)
+def test_platform_passes_where_jax_publishes_packages(system, machine, kernel):
+    result = check.check_platform(system, machine, kernel, 64)
+    assert result.passed, result.detail
+    assert machine in result.detail
+
+
+def test_platform_names_rosetta_and_the_native_python_fix():
+    result = check.check_platform("Darwin", "x86_64", ROSETTA_KERNEL, 64)
+    assert not result.passed
+    assert "macOS on x86_64" in result.detail and "Rosetta" in result.detail
+    assert "native Apple-silicon Python 3.11" in result.fix and "prints arm64" in result.fix
+
+
+def test_platform_sends_an_intel_mac_to_binder_or_colab():
+    result = check.check_platform("Darwin", "x86_64", INTEL_MAC_KERNEL, 64)
+    assert not result.passed and "Intel Mac" in result.detail and "Rosetta" not in result.detail
+    assert "Binder or Google Colab" in result.fix
+
+
+def test_platform_windows_on_arm_and_32_bit_pythons_get_their_own_fix():
+    arm = check.check_platform("Windows", "ARM64", "10.0.22631", 64)
+    assert not arm.passed and "Windows on ARM" in arm.detail
+    assert "x64 (AMD64) Python 3.11" in arm.fix and "WSL2" in arm.fix
+    thirty_two = check.check_platform("Windows", "AMD64", "10.0.22631", 32)
+    assert not thirty_two.passed and "32-bit Python" in thirty_two.detail
+    assert "Windows installer (64-bit)" in thirty_two.fix
+    raspberry = check.check_platform("Linux", "armv7l", "#1 SMP", 32)
+    assert not raspberry.passed and "Binder or Google Colab" in raspberry.fix
+
+
+@pytest.mark.parametrize(("system", "machine"), [("Linux", "ppc64le"), ("FreeBSD", "amd64")])
+def test_platform_without_jax_packages_fails_with_the_browser_route(system, machine):
+    result = check.check_platform(system, machine, "", 64)
+    assert not result.passed and f"{system} on {machine}" in result.detail
+    assert "Binder or Google Colab" in result.fix
+
+
+def test_platform_is_the_second_check_and_its_failure_is_listed_with_its_fix(monkeypatch):
+    passing_checks(monkeypatch)
+    on_rosetta = check.check_platform("Darwin", "x86_64", ROSETTA_KERNEL, 64)
+    monkeypatch.setattr(check, "check_platform", lambda: on_rosetta)
+    results = check.run_checks()
+    assert [result.name for result in results][:2] == ["Python", "Platform"]
+    table = " ".join(check.format_table(results).split())
+    assert "1. Platform: Install a native Apple-silicon Python 3.11" in table

@@ -5,6 +5,7 @@ WARN or FAIL, then how to fix each failure and warning, and exits with status 1 
 failed (a warning alone does not):
 
 - Python: the stack is pinned for Python 3.11.
+- Platform: JAX publishes packages for this system, processor and Python build.
 - Packages: every pinned package installed at its pinned version, and the core modules import.
 - JAX: a small jit-compiled computation runs and gives the right answer.
 - Matplotlib: a figure renders to PNG (Agg, in memory).
@@ -46,6 +47,7 @@ __all__ = [
     "check_kernel",
     "check_matplotlib",
     "check_packages",
+    "check_platform",
     "check_python",
     "format_table",
     "main",
@@ -172,6 +174,106 @@ def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
         "and NeMoS 0.2.9 needs Python 3.12).",
         PYTHON_FIX,
     )
+
+
+# ----------------------------------------------------------------------------------- platform
+
+# Where the pinned jaxlib publishes packages (wheels): 64-bit Linux on x86_64 and aarch64, macOS
+# on Apple silicon and 64-bit Windows on x86_64. None for Intel Macs (dropped in jaxlib 0.5.0),
+# Windows on ARM or any 32-bit Python.
+JAX_PLATFORMS = {
+    "Linux": {"x86_64", "amd64", "aarch64", "arm64"},
+    "Darwin": {"arm64"},
+    "Windows": {"amd64", "x86_64"},
+}
+BROWSER_ROUTE = (
+    "follow the workshop in the browser instead: the rocket button of each notebook page opens "
+    "it on Binder or Google Colab."
+)
+
+
+def check_platform(
+    system: str | None = None,
+    machine: str | None = None,
+    kernel: str | None = None,
+    bits: int | None = None,
+) -> CheckResult:
+    """Check that JAX publishes packages for this operating system, processor and Python build.
+
+    Parameters
+    ----------
+    system : str, optional
+        The operating system, as ``platform.system()`` names it (``"Linux"``, ``"Darwin"``,
+        ``"Windows"``); default: this one.
+    machine : str, optional
+        The processor the running Python was built for, as ``platform.machine()`` names it;
+        default: this one's.
+    kernel : str, optional
+        The kernel's version string, ``platform.version()``. On macOS it names the machine's
+        processor (``RELEASE_ARM64``) even when an Intel Python runs under Rosetta.
+    bits : int, optional
+        32 or 64: the running Python's pointer size; default: this one's.
+
+    Returns
+    -------
+    CheckResult
+        Passed on 64-bit Linux (x86_64 or aarch64), macOS with a native Apple-silicon Python and
+        64-bit Windows on x86_64. A failure names the platform-specific fix: a native arm64
+        Python on an Apple-silicon Mac running an Intel one, the x64 Python on Windows on ARM,
+        a 64-bit Python instead of a 32-bit one, or Binder and Colab where JAX cannot install.
+    """
+    import platform
+    import struct
+
+    name = "Platform"
+    system = system if system is not None else platform.system()
+    machine = machine if machine is not None else platform.machine()
+    kernel = kernel if kernel is not None else platform.version()
+    bits = bits if bits is not None else struct.calcsize("P") * 8
+    processor = machine.lower()
+    shown = {"Darwin": "macOS"}.get(system, system)
+    detail = f"{shown} on {machine or 'an unknown processor'}, {bits}-bit Python"
+
+    if system == "Darwin" and processor == "x86_64" and "ARM64" in kernel.upper():
+        return _failed(
+            name,
+            f"{detail}: an Intel (x86_64) Python running under Rosetta on an Apple-silicon Mac; "
+            "JAX publishes no packages for it.",
+            "Install a native Apple-silicon Python 3.11 (python.org's macOS installer, or "
+            'Homebrew in /opt/homebrew), check that `python3.11 -c "import platform; '
+            'print(platform.machine())"` prints arm64, then recreate the environment: remove '
+            ".venv/ and run `make install PYTHON=python3.11`.",
+        )
+    if bits != 64:
+        on_windows_pc = system == "Windows" and processor in JAX_PLATFORMS["Windows"]
+        return _failed(
+            name,
+            f"{detail}: JAX publishes packages for 64-bit Pythons only.",
+            'Install python.org\'s "Windows installer (64-bit)" of Python 3.11 and recreate '
+            "the environment with it."
+            if on_windows_pc
+            else "Use a 64-bit Python 3.11 on a 64-bit system, or " + BROWSER_ROUTE,
+        )
+    if system == "Windows" and processor in {"arm64", "aarch64"}:
+        return _failed(
+            name,
+            f"{detail}: JAX publishes no packages for Windows on ARM.",
+            "Install python.org's x64 (AMD64) Python 3.11, which Windows on ARM runs by "
+            "emulation, and recreate the environment with it; or use WSL2.",
+        )
+    if system == "Darwin" and processor == "x86_64":
+        return _failed(
+            name,
+            f"{detail}: an Intel Mac. JAX publishes no packages for Intel Macs any more.",
+            "On an Intel Mac, " + BROWSER_ROUTE,
+        )
+    if processor not in JAX_PLATFORMS.get(system, set()):
+        return _failed(
+            name,
+            f"{detail}: JAX publishes no packages for it.",
+            "Use a 64-bit Linux, Windows or Apple-silicon Mac computer, or " + BROWSER_ROUTE,
+        )
+    return _ok(name, f"{detail}: JAX publishes packages for it")
 
 
 # ----------------------------------------------------------------------------------- packages
@@ -565,10 +667,12 @@ def run_checks() -> list[CheckResult]:
     Returns
     -------
     list of CheckResult
-        Python, packages, JAX, Matplotlib, data, disk space and kernel, in that order.
+        Python, platform, packages, JAX, Matplotlib, data, disk space and kernel, in that
+        order.
     """
     checks: list[tuple[str, Callable[[], CheckResult]]] = [
         ("Python", check_python),
+        ("Platform", check_platform),
         ("Packages", check_packages),
         ("JAX", check_jax),
         ("Matplotlib", check_matplotlib),

@@ -1,0 +1,306 @@
+"""The GitHub workflows: valid against GitHub's published schema, and doing what the README says.
+
+GitHub itself cannot run here. What can be checked offline is: each workflow file against the
+workflow schema (``check-jsonschema`` carries it), the actions at their current major versions,
+and that the steps run the repository's own commands with the settings they need.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import linkcheck
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+# The current major version of each official action (looked up in each action's releases).
+CURRENT_ACTIONS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/cache": "v6",
+    "actions/upload-artifact": "v7",
+    "actions/configure-pages": "v6",
+    "actions/upload-pages-artifact": "v5",
+    "actions/deploy-pages": "v5",
+}
+
+
+def schema_check(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
+        + [str(path) for path in paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def workflow(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as True.
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def steps(job: dict) -> list[dict]:
+    return job["steps"]
+
+
+def step_using(job: dict, action: str) -> dict:
+    found = [step for step in steps(job) if step.get("uses", "").startswith(action + "@")]
+    assert len(found) == 1, f"expected one step using {action}, found {len(found)}"
+    return found[0]
+
+
+def step_running(job: dict, command: str) -> dict:
+    found = [step for step in steps(job) if command in step.get("run", "")]
+    assert len(found) == 1, f"expected one step running {command!r}, found {len(found)}"
+    return found[0]
+
+
+def make_variable(name: str) -> str:
+    match = re.search(
+        rf"^{name} :?= (.+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.MULTILINE
+    )
+    assert match, f"the Makefile defines no {name}"
+    return match.group(1).strip()
+
+
+def pytest_markers() -> list[str]:
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    return [marker.split(":")[0] for marker in options["ini_options"]["markers"]]
+
+
+# ------------------------------------------------------------------------------- the schema
+
+
+def test_there_are_the_three_workflows():
+    assert sorted(path.name for path in WORKFLOWS.iterdir()) == [
+        "linkcheck.yml",
+        "tests.yml",
+        "website.yml",
+    ]
+
+
+TYPOS = {
+    "runs_on": ("runs-on:", "run-on:", "'runs-on' is a required property"),
+    "timeout": ("timeout-minutes: 90", "timeout-minutes: ninety", "timeout-minutes"),
+    "event": ("  pull_request:\n", "  pull_requests:\n", "pull_requests"),
+}
+
+
+@pytest.fixture(scope="module")
+def schema_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One schema check (it takes seconds to start) of every workflow and of broken copies."""
+    folder = tmp_path_factory.mktemp("typos")
+    text = (WORKFLOWS / "tests.yml").read_text(encoding="utf-8")
+    broken = []
+    for name, (original, typo, _) in TYPOS.items():
+        assert original in text
+        broken.append(folder / f"{name}.yml")
+        broken[-1].write_text(text.replace(original, typo, 1), encoding="utf-8")
+    result = schema_check(*sorted(WORKFLOWS.glob("*.yml")), *broken)
+    assert result.returncode == 1  # the broken copies
+    return result.stdout + result.stderr
+
+
+def test_every_workflow_passes_the_github_workflow_schema(schema_report):
+    for path in WORKFLOWS.glob("*.yml"):
+        assert str(path) not in schema_report, schema_report
+
+
+@pytest.mark.parametrize("name", sorted(TYPOS))
+def test_a_typo_in_a_workflow_fails_the_schema_check(schema_report, name):
+    errors = [line for line in schema_report.splitlines() if f"{name}.yml::" in line]
+    assert errors, schema_report
+    _, _, message = TYPOS[name]
+    assert message in schema_report.split(f"{name}.yml::", 1)[1]
+
+
+def test_workflows_use_current_major_versions_of_official_actions_only():
+    used = {}
+    for path in WORKFLOWS.glob("*.yml"):
+        for match in re.finditer(r"uses: ([\w./-]+)@([\w.]+)", path.read_text(encoding="utf-8")):
+            used.setdefault(match.group(1), set()).add(match.group(2))
+    assert set(used) <= set(CURRENT_ACTIONS), set(used) - set(CURRENT_ACTIONS)
+    for action, versions in used.items():
+        assert versions == {CURRENT_ACTIONS[action]}, (action, versions)
+
+
+def test_every_job_reads_the_python_version_from_pyproject():
+    for path in WORKFLOWS.glob("*.yml"):
+        for name, job in workflow(path.name)["jobs"].items():
+            for step in steps(job):
+                if step.get("uses", "").startswith("actions/setup-python@"):
+                    assert step["with"]["python-version-file"] == "pyproject.toml", name
+                    assert "python-version" not in step["with"], name
+
+
+# -------------------------------------------------------------------------------- the tests
+
+
+def test_fast_tier_is_the_same_in_the_makefile_the_workflow_and_pyproject():
+    expected = " and ".join(f"not {marker}" for marker in pytest_markers())
+    assert make_variable("FAST_TESTS") == expected
+    fast = workflow("tests.yml")["jobs"]["fast"]
+    assert step_running(fast, "pytest")["run"] == f'python -m pytest -m "{expected}"'
+
+
+def test_every_test_marked_out_of_the_fast_tier_by_conftest_exists():
+    from conftest import TIER_MARKERS
+
+    markers = set(pytest_markers())
+    for entry, marker in TIER_MARKERS.items():
+        assert marker in markers, entry
+        file, _, test = entry.partition("::")
+        source = (ROOT / "tests" / file).read_text(encoding="utf-8")
+        assert not test or re.search(rf"^def {test}\(", source, re.MULTILINE), (
+            f"{entry} no longer exists: update TIER_MARKERS in tests/conftest.py"
+        )
+
+
+def test_tests_run_on_every_push_and_pull_request_on_three_systems():
+    tests = workflow("tests.yml")
+    assert {"push", "pull_request"} <= set(tests["on"])
+    linux, fast = tests["jobs"]["linux"], tests["jobs"]["fast"]
+    assert linux["runs-on"] == "ubuntu-latest"
+    assert step_running(linux, ".ci/run")["run"].strip() == ".ci/run"
+    assert fast["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    extras = re.search(
+        r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text(encoding="utf-8")
+    ).group(1)
+    install = step_running(fast, "pip install --editable")["run"]
+    assert f'python -m pip install --editable ".[{extras}]"' in install
+    assert step_running(fast, "workshop_utils.check")
+
+
+def test_ci_script_installs_from_scratch_and_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make install" in script and "make test\n" in script
+    # As git records it (Windows file systems have no executable bit).
+    mode = subprocess.run(
+        ["git", "ls-files", "--stage", ".ci/run"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()[0]
+    assert mode == "100755", ".ci/run must be executable (git update-index --chmod=+x .ci/run)"
+
+
+# ------------------------------------------------------------------------------ the website
+
+
+def test_website_builds_on_the_real_recording_on_main_and_on_the_stand_in_for_pull_requests():
+    website = workflow("website.yml")
+    assert website["on"]["push"]["branches"] == ["main"]
+    assert "pull_request" in website["on"]
+    build = website["jobs"]["build"]
+    assert build["env"]["WORKSHOP_DATA_SOURCE"] == (
+        "${{ github.event_name == 'pull_request' && 'synthetic' || 'real' }}"
+    )
+    assert step_running(build, "make book")
+    review = step_using(build, "actions/upload-artifact")
+    assert review["if"] == "env.PUBLISH != 'true'" and review["with"]["path"] == "_build/html"
+    pages = step_using(build, "actions/upload-pages-artifact")
+    assert pages["if"] == "env.PUBLISH == 'true'" and pages["with"]["path"] == "_build/html"
+
+
+def test_website_caches_the_data_by_its_sha256_and_the_execution_cache():
+    build = workflow("website.yml")["jobs"]["build"]
+    data_dir = build["env"]["WORKSHOP_DATA_DIR"]
+    caches = [step for step in steps(build) if step.get("uses", "").startswith("actions/cache@")]
+    data, execution = caches
+    assert data_dir == "${{ github.workspace }}/" + data["with"]["path"]
+    assert data["with"]["key"].startswith("workshop-data-${{ steps.recording.outputs.sha256 }}")
+    sha_step = next(step for step in steps(build) if step.get("id") == "recording")
+    assert "fetch.REGISTRY[synthetic.STANDS_IN_FOR].sha256" in sha_step["run"]
+    # Where Jupyter Book keeps the execution cache (tests/conftest.py reads it there too).
+    assert execution["with"]["path"] == "_build/.jupyter_cache"
+    key = execution["with"]["key"]
+    for part in ("WORKSHOP_DATA_SOURCE", "sha256", "pyproject.toml", "workshop_utils/**"):
+        assert part in key, part
+    assert execution["with"]["restore-keys"].strip() + "${{ hashFiles('notebooks/*.md') }}" == key
+    names = [step.get("uses", step.get("run", "")) for step in steps(build)]
+    assert names.index(caches[1]["uses"]) < names.index("make book")
+
+
+def test_website_runs_the_real_data_tests_on_the_built_book_before_publishing():
+    build = workflow("website.yml")["jobs"]["build"]
+    realdata = step_running(build, "pytest -m realdata")
+    assert realdata["if"] == "env.PUBLISH == 'true'"
+    assert realdata["env"] == {
+        "WORKSHOP_BUILT_BOOK": "${{ github.workspace }}",
+        "WORKSHOP_REQUIRE_REALDATA": "1",
+    }
+    order = steps(build)
+    assert order.index(step_running(build, "make book")) < order.index(realdata)
+    assert order.index(realdata) < order.index(step_using(build, "actions/upload-pages-artifact"))
+
+
+def test_website_deploys_with_the_official_pages_actions_from_main_only():
+    website = workflow("website.yml")
+    assert website["env"]["PUBLISH"] == (
+        "${{ github.event_name != 'pull_request' && github.ref == 'refs/heads/main' }}"
+    )
+    assert website["permissions"] == {"contents": "read"}
+    deploy = website["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["if"] == "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert step_using(deploy, "actions/deploy-pages")["id"] == "deployment"
+    assert step_using(website["jobs"]["build"], "actions/configure-pages")
+
+
+# ----------------------------------------------------------------------------- link check
+
+
+def test_link_check_runs_weekly_with_make_linkcheck():
+    check = workflow("linkcheck.yml")
+    assert check["on"]["schedule"] and "workflow_dispatch" in check["on"]
+    job = check["jobs"]["linkcheck"]
+    assert step_running(job, "make linkcheck")["run"].strip() == "make linkcheck"
+    assert "linkcheck:" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+# sphinx-jupyterbook-latex (loaded by Jupyter Book) still calls docutils' traverse().
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning:sphinx_jupyterbook_latex")
+def test_linkcheck_reads_the_book_without_executing_it(tmp_path, unused_tcp_port):
+    (tmp_path / "_config.yml").write_text(
+        "title: Tiny\nexecute:\n  execute_notebooks: force\n"
+        "sphinx:\n  config:\n    nb_execution_raise_on_error: true\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n- file: page\n", encoding="utf-8"
+    )
+    (tmp_path / "index.md").write_text(
+        f"# Tiny\n\nA [dead link](http://127.0.0.1:{unused_tcp_port}/gone).\n", encoding="utf-8"
+    )
+    (tmp_path / "page.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Page\n\n"
+        "```{code-cell} ipython3\nopen('executed.txt', 'w').write('ran')\n```\n",
+        encoding="utf-8",
+    )
+    status = linkcheck.linkcheck(tmp_path, timeout=5)
+    assert status == 1
+    report = (tmp_path / "_build" / "linkcheck" / "output.txt").read_text(encoding="utf-8")
+    assert f"127.0.0.1:{unused_tcp_port}/gone" in report and "broken" in report
+    assert not (tmp_path / "executed.txt").exists()
+    assert not (tmp_path / "_build" / ".jupyter_cache").exists()
+    assert linkcheck.OVERRIDES["nb_execution_mode"] == "off"
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
