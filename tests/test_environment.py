@@ -21,9 +21,7 @@ from tools import repository as repository_tool
 ROOT = Path(__file__).resolve().parents[1]
 
 # Copies of a pinned version that are known and owned elsewhere: path -> why it is still there.
-KNOWN_VERSION_COPIES = {
-    "workshop_utils/check.py": "its messages name NeMoS 0.2.8 (owned by the setup-check work)",
-}
+KNOWN_VERSION_COPIES: dict[str, str] = {}
 
 
 def project() -> dict:

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 REQUIRED_PYTHON = (3, 11)
-"""The Python the stack is pinned for (NeMoS 0.2.8; NeMoS 0.2.9 needs Python 3.12)."""
+"""The Python the stack is pinned for (the pinned NeMoS is the last release for Python 3.11)."""
 
 MIN_FREE_GB = 2.0
 """Free space needed where the data is cached, in GB (GiB)."""
@@ -170,8 +170,8 @@ def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
         return _ok("Python", f"Python {found}")
     return _failed(
         "Python",
-        f"Python {found} found; the workshop needs Python {wanted} (NeMoS 0.2.8 is pinned, "
-        "and NeMoS 0.2.9 needs Python 3.12).",
+        f"Python {found} found; the workshop needs Python {wanted} (the pinned NeMoS release "
+        "is the last one for Python 3.11; later ones need Python 3.12).",
         PYTHON_FIX,
     )
 

@@ -10,9 +10,10 @@ leaving one restores ``interactive`` as it was before the inline backend switche
 notebooks then stop showing figures). Time axes never use an offset ("+8.91e3"): they show the
 recording's times as they are, with or without the workshop style.
 
-Lag convention (measured on nemos 0.2.8): in ``HistoryConv(window_size).compute_features(counts)``
-row ``t``, column ``k`` holds ``counts[t - 1 - k]``. Column 0 is lag 1 (the bin just before the
-predicted one), the last column is lag ``window_size``; the first ``window_size`` rows are NaN.
+Lag convention (measured on the pinned NeMoS release): in
+``HistoryConv(window_size).compute_features(counts)`` row ``t``, column ``k`` holds
+``counts[t - 1 - k]``. Column 0 is lag 1 (the bin just before the predicted one), the last
+column is lag ``window_size``; the first ``window_size`` rows are NaN.
 :func:`plot_feature_rows`, :func:`animate_sliding_window`, :func:`plot_history_filters` and
 :func:`plot_coupling_grid` all draw lags in that order: lag 1 on the left.
 

@@ -616,7 +616,7 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
 
 
 def _lag_sum(timescale: float) -> float:
-    """Sum over lags 1..N_FILTER_LAGS of ``exp(-(k-1) dt / timescale)``: net size of a unit filter."""
+    """Return the sum over lags 1..N_FILTER_LAGS of ``exp(-(k-1) dt / timescale)``."""
     return float(np.exp(-np.arange(N_FILTER_LAGS) * BIN_SIZE / timescale).sum())
 
 
