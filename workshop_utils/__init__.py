@@ -30,6 +30,7 @@ __all__ = [
     "fetch",
     "fetch_all",
     "fetch_data",
+    "jax_cache_dir",
     "model_selection",
     "plotting",
     "synthetic",
@@ -37,11 +38,11 @@ __all__ = [
 ]
 
 _SUBMODULES = {"check", "decoding", "fetch", "model_selection", "plotting", "synthetic", "variants"}
-_SHORTCUTS = {"fetch_data": "fetch", "fetch_all": "fetch"}
+_SHORTCUTS = {"fetch_data": "fetch", "fetch_all": "fetch", "jax_cache_dir": "fetch"}
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import check, decoding, fetch, model_selection, plotting, synthetic, variants
-    from .fetch import fetch_all, fetch_data
+    from .fetch import fetch_all, fetch_data, jax_cache_dir
 
 
 def __getattr__(name: str) -> Any:

@@ -58,6 +58,7 @@ __all__ = [
     "DOWNLOAD_TIMEOUT",
     "DOWNLOAD_TIMEOUT_ENV",
     "FILE_MODE",
+    "JAX_CACHE_ENV",
     "LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
     "PARTIAL_PREFIX",
@@ -75,6 +76,7 @@ __all__ = [
     "fetch_all",
     "fetch_data",
     "file_sha256",
+    "jax_cache_dir",
     "main",
     "resolve",
     "url_problem",
@@ -85,6 +87,7 @@ DATA_DIR_ENV = "WORKSHOP_DATA_DIR"
 DATA_MIRROR_ENV = "WORKSHOP_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_ENV = "WORKSHOP_DATA_TIMEOUT"
 LOCK_TIMEOUT_ENV = "WORKSHOP_DATA_LOCK_TIMEOUT"
+JAX_CACHE_ENV = "WORKSHOP_JAX_CACHE"
 SOURCES = ("auto", "real", "synthetic")
 
 CONNECT_TIMEOUT = 5.0
@@ -589,7 +592,7 @@ def _busy_error(name: str, lock: Path, detail: str | None = None) -> DataDownloa
 # ------------------------------------------------------------------------------------ fetch
 
 
-def fetch_data(name: str, source: str | None = None) -> str:
+def fetch_data(name: str, source: str | None = None, *, null_control: bool = False) -> str:
     """Return the local path of a workshop data file, downloading it if needed.
 
     Parameters
@@ -598,6 +601,10 @@ def fetch_data(name: str, source: str | None = None) -> str:
         File name, e.g. ``"Mouse32-140822.nwb"``.
     source : {"auto", "real", "synthetic"}, optional
         Where the data comes from; default: ``$WORKSHOP_DATA_SOURCE``, else ``"auto"``.
+    null_control : bool, optional
+        Return the stand-in's null control (the same simulation with every coupling set to
+        zero) instead of the stand-in. Only with ``source="synthetic"``: the real recording has
+        no such twin.
 
     Returns
     -------
@@ -621,8 +628,13 @@ def fetch_data(name: str, source: str | None = None) -> str:
     data_file = _data_file(name)
     chosen = _source(source)
     folder = cache_dir()
+    if null_control and source != "synthetic":
+        raise ValueError(
+            "The null control is a synthetic stand-in, and the real recording has no such twin: "
+            f"ask for it with fetch_data({name!r}, source='synthetic', null_control=True)."
+        )
     if chosen == "synthetic":
-        return str(_stand_in(name, folder))
+        return str(_stand_in(name, folder, null_control=null_control))
     target = folder / name
     if _cache_state(target, data_file.sha256)[0]:
         return str(target)  # no write needed: a read-only (shared) cache is fine
@@ -925,19 +937,21 @@ def url_problem(url: str) -> DataDownloadError | None:
     return None
 
 
-def _stand_in(name: str, folder: Path) -> Path:
+def _stand_in(name: str, folder: Path, null_control: bool = False) -> Path:
     from . import synthetic
 
     if name != synthetic.STANDS_IN_FOR:
         raise ValueError(f"There is no synthetic stand-in for {name!r}.")
     directory = folder / "synthetic"
-    cached = synthetic.cached_stand_in(directory)
+    cached = synthetic.cached_stand_in(directory, null_control=null_control)
     if cached is not None:
         return cached
     _writable_folder(directory)
     with _lock(directory / ".stand-in.lock"):
         _remove_partials(directory, PARTIAL_PREFIX)
-        return synthetic.cached_stand_in(directory) or synthetic.generate_stand_in(directory)
+        return synthetic.cached_stand_in(
+            directory, null_control=null_control
+        ) or synthetic.generate_stand_in(directory, null_control=null_control)
 
 
 # ------------------------------------------------------------------------------- provenance
@@ -1082,7 +1096,51 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
             continue
         print(f"{name}: {path} ({data_source(path)})")
+    if not args.names:
+        # The ground-truth notebook always runs on the stand-in and its null control, whatever
+        # the source: prepare both now, so that no notebook waits for them.
+        from . import synthetic
+
+        for null_control in (False, True):
+            try:
+                path = fetch_data(synthetic.STANDS_IN_FOR, "synthetic", null_control=null_control)
+            except (ValueError, OSError) as error:
+                print(f"error: synthetic stand-in: {error}")
+                status = 1
+                continue
+            label = "null control" if null_control else "stand-in"
+            print(f"synthetic {label}: {path}")
     return status
+
+
+def jax_cache_dir() -> Path:
+    """Return the folder of JAX's persistent compilation cache for the workshop.
+
+    Every notebook, the book build and the setup check's warm-up point JAX at this one folder
+    (``jax.config.update("jax_compilation_cache_dir", str(jax_cache_dir()))``), so a model
+    compiled once, by any of them, loads from disk everywhere after that.
+
+    Returns
+    -------
+    Path
+        ``$WORKSHOP_JAX_CACHE`` when set, else the ``jax`` folder of :func:`cache_dir`
+        (absolute; not created: JAX creates it on first use).
+
+    Raises
+    ------
+    ValueError
+        If ``$WORKSHOP_JAX_CACHE`` or ``$WORKSHOP_DATA_DIR`` is a relative path.
+    """
+    configured = os.environ.get(JAX_CACHE_ENV, "").strip()
+    if configured:
+        folder = Path(configured).expanduser()
+        if not folder.is_absolute():
+            raise ValueError(
+                f"{JAX_CACHE_ENV}={configured!r} is a relative path, so each notebook would use "
+                f"its own cache. Set an absolute path, e.g. {folder.absolute()}"
+            )
+        return folder
+    return cache_dir() / "jax"
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -82,7 +82,6 @@ The same seed always gives the same data.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import tempfile
@@ -91,6 +90,8 @@ from pathlib import Path
 
 import numba
 import numpy as np
+
+from .fetch import file_sha256
 
 __all__ = [
     "DEFAULT_SEED",
@@ -424,7 +425,7 @@ def cached_stand_in(
     recorded = manifest.get("sha256", {})
     for name in (nwb_name, truth_name):
         file_path = directory / name
-        if not file_path.exists() or _file_sha256(file_path) != recorded.get(name):
+        if not file_path.exists() or file_sha256(file_path) != recorded.get(name):
             return None
     return directory / nwb_name
 
@@ -496,7 +497,7 @@ def generate_stand_in(
         )
         with open(truth_tmp, "wb") as handle:
             np.savez_compressed(handle, **{f.name: getattr(truth, f.name) for f in fields(truth)})
-        digests = {nwb_name: _file_sha256(nwb_tmp), truth_name: _file_sha256(truth_tmp)}
+        digests = {nwb_name: file_sha256(nwb_tmp), truth_name: file_sha256(truth_tmp)}
         os.replace(nwb_tmp, nwb_final)
         os.replace(truth_tmp, truth_final)
     finally:
@@ -899,16 +900,14 @@ def _write_nwb(
 
 
 def _temporary_path(directory: Path, suffix: str) -> Path:
-    """Create an empty temporary file in ``directory`` with the permissions of a normal file."""
-    handle, name = tempfile.mkstemp(prefix=".partial-", suffix=suffix, dir=directory)
+    """Create an empty partial file in ``directory``, readable by others like every cached file.
+
+    Its name starts with fetch's partial-file prefix, so that a run killed while writing leaves
+    a file the next fetch recognises and deletes.
+    """
+    from .fetch import FILE_MODE, PARTIAL_PREFIX
+
+    handle, name = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=suffix, dir=directory)
     os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
+    os.chmod(name, FILE_MODE)
     return Path(name)
-
-
-def _file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
