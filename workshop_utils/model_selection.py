@@ -11,16 +11,31 @@ from the training set, so that no training bin is within ``gap`` bins of a test 
 It follows scikit-learn's splitter protocol (``split`` and ``get_n_splits``), so it plugs into
 :class:`sklearn.model_selection.GridSearchCV` (``cv=BlockedKFold(...)``) and
 :func:`sklearn.model_selection.cross_val_score`.
+
+Two helpers turn scores into statements a notebook can make honestly:
+
+- :func:`pseudo_r2_per_unit` scores every unit of a population on its own. (A NeMoS population
+  model's ``score`` pools the log-likelihoods of all units, so high-rate units weigh more and the
+  spread across units is lost.)
+- :func:`compare` compares two sets of paired scores (the same units, or the same folds, under
+  two models): the mean difference, an interval of two standard errors around it, and the verdict
+  that interval supports, "higher than", "lower than" or, when it contains zero, "no different
+  from". Notebooks glue the verdict into their prose, so the text cannot claim more than the
+  spread allows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["BlockedKFold"]
+__all__ = ["VERDICTS", "BlockedKFold", "Comparison", "compare", "pseudo_r2_per_unit", "verdict"]
+
+VERDICTS = ("higher than", "lower than", "no different from")
 
 
 class BlockedKFold:
@@ -140,3 +155,180 @@ class BlockedKFold:
                 )
             folds.append((train, test))
         yield from folds
+
+
+def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
+    """Return the McFadden pseudo-R² of each unit, not pooled over units.
+
+    The same definition as NeMoS's ``score(..., score_type="pseudo-r2-McFadden")``:
+    ``1 - log L(model) / log L(null)``, where the null model predicts each unit's mean count in
+    ``counts``. NeMoS's population ``score`` sums the log-likelihoods over units before taking
+    the ratio (a pooled score, dominated by high-rate units); this computes one ratio per unit.
+    Bins where any prediction is NaN (an incomplete history) are left out, as NeMoS does.
+
+    Parameters
+    ----------
+    counts : array-like or pynapple TsdFrame
+        Observed spike counts, shape (n_bins, n_units).
+    predicted_counts : array-like or pynapple TsdFrame
+        Predicted mean counts per bin (``model.predict(X)``, not a rate in Hz), same shape.
+
+    Returns
+    -------
+    pandas.Series
+        One score per unit, indexed by the columns of ``counts`` when it has them (a TsdFrame or
+        DataFrame), else by column number.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a prediction is negative, or a unit never fires in the bins kept
+        (its null log-likelihood is zero and the ratio undefined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[0, 1], [1, 0], [0, 1], [2, 0]])
+    >>> perfect = pseudo_r2_per_unit(counts, counts + 1e-12)
+    >>> constant = pseudo_r2_per_unit(counts, np.tile(counts.mean(axis=0), (4, 1)))
+    >>> bool(perfect.gt(constant).all()), constant.round(6).tolist()
+    (True, [0.0, 0.0])
+    """
+    from scipy.special import gammaln, xlogy
+
+    columns = getattr(counts, "columns", None)
+    y = np.asarray(counts, dtype=float)
+    mu = np.asarray(predicted_counts, dtype=float)
+    if y.ndim != 2 or y.shape != mu.shape:
+        raise ValueError(
+            f"counts {y.shape} and predicted_counts {mu.shape} must both be (n_bins, n_units)."
+        )
+    keep = ~np.isnan(mu).any(axis=1) & ~np.isnan(y).any(axis=1)
+    y, mu = y[keep], mu[keep]
+    if np.any(mu < 0):
+        raise ValueError("predicted_counts must be expected counts (>= 0), as model.predict gives.")
+    mean = y.mean(axis=0)
+    if np.any(mean == 0):
+        silent = np.flatnonzero(mean == 0).tolist()
+        raise ValueError(f"units {silent} never fire in these bins: their score is undefined.")
+
+    def log_likelihood(rate: np.ndarray) -> np.ndarray:
+        # Poisson log-likelihood per unit, log(y!) included as NeMoS does (it does not cancel
+        # in a ratio).
+        return (xlogy(y, rate) - rate - gammaln(y + 1)).sum(axis=0)
+
+    scores = 1 - log_likelihood(mu) / log_likelihood(np.broadcast_to(mean, y.shape))
+    index = list(columns) if columns is not None else list(range(y.shape[1]))
+    return pd.Series(scores, index=index, name="pseudo-R²")
+
+
+def verdict(low: float, high: float) -> str:
+    """Return what an interval for the difference ``a - b`` lets one say about ``a`` and ``b``.
+
+    Parameters
+    ----------
+    low, high : float
+        The interval's ends.
+
+    Returns
+    -------
+    str
+        ``"higher than"`` if the whole interval is above zero, ``"lower than"`` if it is below,
+        else ``"no different from"``.
+
+    Raises
+    ------
+    ValueError
+        If ``low > high`` or either is NaN.
+    """
+    if not (low <= high):
+        raise ValueError(f"not an interval: low={low}, high={high}")
+    if low > 0:
+        return VERDICTS[0]
+    if high < 0:
+        return VERDICTS[1]
+    return VERDICTS[2]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparison of two sets of scores (see :func:`compare`).
+
+    Attributes
+    ----------
+    difference : float
+        Mean of the paired differences ``a - b``.
+    low, high : float
+        ``difference`` minus and plus two standard errors of that mean.
+    verdict : str
+        ``verdict(low, high)``: "higher than", "lower than" or "no different from".
+    n_pairs : int
+        Number of pairs (units or folds).
+    n_higher : int
+        Pairs in which ``a`` scored higher than ``b``.
+    """
+
+    difference: float
+    low: float
+    high: float
+    verdict: str
+    n_pairs: int
+    n_higher: int
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """Return the fields as a dict (e.g. to glue each into a notebook's text)."""
+        return asdict(self)
+
+
+def compare(a: Any, b: Any) -> Comparison:
+    """Compare paired scores: is ``a`` higher than ``b`` beyond the spread of the pairs.
+
+    Each pair is one unit (or one fold) scored under two models. The mean difference comes with
+    an interval of two standard errors (the pairs' standard deviation over the square root of
+    their number); a difference whose interval contains zero is "no different from".
+
+    Parameters
+    ----------
+    a, b : array-like or pandas.Series
+        Scores of the same units or folds, in the same order (Series must share their index).
+
+    Returns
+    -------
+    Comparison
+        The mean difference, its interval, the verdict and the counts.
+
+    Raises
+    ------
+    ValueError
+        If the two do not pair up, hold NaN, or have fewer than two pairs.
+
+    Examples
+    --------
+    >>> compare([0.3, 0.4, 0.5], [0.1, 0.2, 0.3]).verdict
+    'higher than'
+    >>> compare([0.3, 0.1, 0.5], [0.1, 0.3, 0.4]).verdict
+    'no different from'
+    """
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        if not a.index.equals(b.index):
+            raise ValueError("a and b must score the same units or folds (their indexes differ).")
+    first = np.asarray(a, dtype=float).ravel()
+    second = np.asarray(b, dtype=float).ravel()
+    if first.shape != second.shape:
+        raise ValueError(f"a ({first.size} scores) and b ({second.size}) must pair up.")
+    if first.size < 2:
+        raise ValueError("compare needs at least two pairs to measure their spread.")
+    if np.isnan(first).any() or np.isnan(second).any():
+        raise ValueError("scores hold NaN: drop the units or folds without a score first.")
+    differences = first - second
+    mean = float(differences.mean())
+    half_width = float(2 * differences.std(ddof=1) / np.sqrt(differences.size))
+    low, high = mean - half_width, mean + half_width
+    return Comparison(
+        difference=mean,
+        low=low,
+        high=high,
+        verdict=verdict(low, high),
+        n_pairs=int(differences.size),
+        n_higher=int((differences > 0).sum()),
+    )
