@@ -33,7 +33,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["VERDICTS", "BlockedKFold", "Comparison", "compare", "pseudo_r2_per_unit", "verdict"]
+__all__ = [
+    "VERDICTS",
+    "BlockedKFold",
+    "Comparison",
+    "compare",
+    "pseudo_r2_by_block",
+    "pseudo_r2_per_unit",
+    "verdict",
+]
 
 VERDICTS = ("higher than", "lower than", "no different from")
 
@@ -169,7 +177,7 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
     Parameters
     ----------
     counts : array-like or pynapple TsdFrame
-        Observed spike counts, shape (n_bins, n_units).
+        Observed spike counts, shape (n_bins, n_units), or (n_bins,) for one unit.
     predicted_counts : array-like or pynapple TsdFrame
         Predicted mean counts per bin (``model.predict(X)``, not a rate in Hz), same shape.
 
@@ -199,6 +207,8 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
     columns = getattr(counts, "columns", None)
     y = np.asarray(counts, dtype=float)
     mu = np.asarray(predicted_counts, dtype=float)
+    if y.ndim == 1 and mu.ndim == 1:  # one unit
+        y, mu = y[:, None], mu[:, None]
     if y.ndim != 2 or y.shape != mu.shape:
         raise ValueError(
             f"counts {y.shape} and predicted_counts {mu.shape} must both be (n_bins, n_units)."
@@ -332,3 +342,46 @@ def compare(a: Any, b: Any) -> Comparison:
         n_pairs=int(differences.size),
         n_higher=int((differences > 0).sum()),
     )
+
+
+def pseudo_r2_by_block(counts: Any, predicted_counts: Any, n_blocks: int) -> pd.DataFrame:
+    """Return each unit's pseudo-R² in each of ``n_blocks`` contiguous blocks of time.
+
+    Held-out data cut into blocks give several scores instead of one, and their spread says how
+    much a score, or a difference between two models' scores, varies from one stretch of the
+    recording to the next (pair the blocks of two models with :func:`compare`).
+
+    Parameters
+    ----------
+    counts : array-like or pynapple Tsd/TsdFrame
+        Observed counts in time order, shape (n_bins,) or (n_bins, n_units).
+    predicted_counts : array-like or pynapple Tsd/TsdFrame
+        Predicted mean counts, same shape.
+    n_blocks : int
+        Number of blocks of (nearly) equal length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows are blocks (0 = earliest), columns are units, as :func:`pseudo_r2_per_unit` names
+        them.
+
+    Raises
+    ------
+    ValueError
+        If ``n_blocks`` is not an integer between 2 and the number of bins, or as
+        :func:`pseudo_r2_per_unit` raises.
+    """
+    y = np.asarray(counts, dtype=float)
+    mu = np.asarray(predicted_counts, dtype=float)
+    if not isinstance(n_blocks, int | np.integer) or not 2 <= n_blocks <= len(y):
+        raise ValueError(f"n_blocks={n_blocks!r} must be an integer from 2 to {len(y)}.")
+    columns = getattr(counts, "columns", None)
+    rows = [
+        pseudo_r2_per_unit(y[block], mu[block])
+        for block in np.array_split(np.arange(len(y)), n_blocks)
+    ]
+    table = pd.DataFrame(rows, index=pd.RangeIndex(n_blocks, name="block"))
+    if columns is not None:
+        table.columns = list(columns)
+    return table
