@@ -15,12 +15,6 @@ from workshop_utils import synthetic
 # "file" or "file::test" -> marker (see the markers in pyproject.toml). Tests written from now on
 # carry their marker themselves.
 TIER_MARKERS = {
-    "test_model_validation.py": "slow",  # population GLM fits, about 35 s
-    "test_sleep.py": "slow",  # decodes wake and sleep, about 6 s
-    "test_synthetic.py::"
-    "test_raw_history_weights_disagree_in_wiggles_but_share_a_slow_decay": "slow",
-    "test_synthetic.py::test_basis_history_filters_agree_across_halves": "slow",
-    "test_synthetic.py::test_population_coupling_is_structured_by_preferred_direction": "slow",
     "test_fetch.py::test_a_download_in_a_notebook_shows_no_widget_nag": "notebook",
 }
 

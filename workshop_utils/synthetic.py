@@ -40,18 +40,19 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   occasional unscored stretches (30-300 s); consecutive intervals are 1 s apart.
 - **19 head-direction (HD) cells** among the 31 ADN units: von Mises tuning
   ``rate = baseline + (peak - baseline) * exp(kappa * (cos(angle - preferred) - 1))`` with peak
-  18-40 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
+  12-30 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
   45 deg from the preferred direction); preferred directions cover the circle evenly (with jitter)
   and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
   report about 17 ms on average). HD cells are as active in sleep as in wake (no state gain).
-  Measured on the stand-in (wake, 61 bins): tuning peaks about 15-35 Hz, baselines 0.3-2 Hz,
-  wake rates 3-20 Hz (the real cells: about 1-28 Hz) once history and coupling act.
+  Measured on the stand-in (wake, 61 bins), once history and coupling act: tuning peaks about
+  10-40 Hz, baselines about 1-3 Hz, wake rates about 3-10 Hz.
 - **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
   one of them fires mostly in sleep (about 0.1 Hz in wake, 6 Hz in sleep). So the tutorial's
   filter (ADN, wake, rate > 1 Hz) keeps the 19 HD cells, as on the real data.
-- **18 thalamic units** (outside ADN): untuned, 0.3-15 Hz, with a random state gain in sleep.
+- **18 thalamic units** (outside ADN): untuned, 0.3-10 Hz before history (whole-session rates up
+  to about 25 Hz once their self-history acts), with a random state gain in sleep.
 - **Spike history** (every unit): ``self_history(k) = a_s exp(-(k-1) dt / tau_s)`` with ``a_s``
-  0.2-0.5 and ``tau_s`` 10-30 ms, lag ``k`` in 10 ms bins: a spike makes another one a little
+  0.1-0.3 and ``tau_s`` 10-20 ms, lag ``k`` in 10 ms bins: a spike makes another one a little
   more likely for a few tens of milliseconds. There is no refractory dip: at 10 ms bins a
   refractory period of 1-2 ms acts within a bin, and the real recording's fitted self-history
   filters are positive at the first lags (``shared/README.md``).
@@ -468,13 +469,15 @@ def generate_stand_in(
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
 
-    rng = np.random.default_rng(seed)
-    units = _unit_table(rng, null_control=null_control)
-    states, sws, rem = _sleep_states(rng, layout)
-    heading = _heading(rng, states)
-    counts = _simulate_counts(rng, units, heading, states)
-    spike_times = _spike_times(rng, counts)
-    tracking_times, tracking_angles = _tracking(rng, layout, heading)
+    # One independent random stream per part of the simulation, so that the null control
+    # differs from the stand-in in its coupling and the spikes it causes, and in nothing else.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    units = _unit_table(streams[0], null_control=null_control)
+    states, sws, rem = _sleep_states(streams[1], layout)
+    heading = _heading(streams[2], states)
+    counts = _simulate_counts(streams[3], units, heading, states)
+    spike_times = _spike_times(streams[4], counts)
+    tracking_times, tracking_angles = _tracking(streams[5], layout, heading)
 
     truth = _ground_truth(units, heading, seed)
     nwb_name, truth_name, manifest_name = _file_names(null_control)
@@ -535,6 +538,11 @@ _SHANK_LAYOUT = [
 N_HEAD_DIRECTION_CELLS = 19
 # Each HD cell receives from this many other HD cells, with these net couplings (in log rate,
 # summed over lags) and signs drawn at random.
+# Tuning-curve peak of HD cells before history and coupling act (Hz), and the self-history
+# filter's size at lag 1 and time constant (s).
+PEAK_RATE_RANGE = (12.0, 30.0)
+SELF_EXCITATION_RANGE = (0.1, 0.3)
+SELF_TIMESCALE_RANGE = (0.01, 0.02)
 N_COUPLING_PARTNERS = 3
 COUPLING_NET_RANGE = (0.6, 1.2)
 COUPLING_TIMESCALE = 0.03
@@ -564,11 +572,11 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
     peak = np.empty(n_units)
     baseline = np.empty(n_units)
     concentration = np.zeros(n_units)
-    peak[hd] = np.exp(rng.uniform(np.log(18.0), np.log(40.0), hd.size))
+    peak[hd] = np.exp(rng.uniform(np.log(PEAK_RATE_RANGE[0]), np.log(PEAK_RATE_RANGE[1]), hd.size))
     baseline[hd] = rng.uniform(1.0, 3.0, hd.size)
     concentration[hd] = rng.uniform(3.0, 6.0, hd.size)
     peak[other_adn] = rng.uniform(0.1, 0.6, other_adn.size)
-    peak[thalamus] = np.exp(rng.uniform(np.log(0.3), np.log(15.0), thalamus.size))
+    peak[thalamus] = np.exp(rng.uniform(np.log(0.3), np.log(10.0), thalamus.size))
     untuned = ~is_hd
     baseline[untuned] = peak[untuned]
 
@@ -583,8 +591,8 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
     state_log_gain[sleeper, sleep_columns] = np.log(6.0 / 0.1)
     state_log_gain[np.ix_(thalamus, sleep_columns)] = rng.normal(0.0, 0.4, (thalamus.size, 1))
 
-    self_excitation = rng.uniform(0.2, 0.5, n_units)
-    self_timescale = rng.uniform(0.01, 0.03, n_units)
+    self_excitation = rng.uniform(*SELF_EXCITATION_RANGE, n_units)
+    self_timescale = rng.uniform(*SELF_TIMESCALE_RANGE, n_units)
 
     # Sparse coupling, drawn without looking at the tuning: each HD cell receives from a few
     # other HD cells chosen at random, with random signs. (A coupling that follows the preferred
