@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pytest
@@ -172,7 +171,6 @@ def test_ground_truth_has_documented_shapes_and_structure(ground_truth):
     assert ground_truth.coupling.shape == (n, n, 80)
     np.testing.assert_allclose(ground_truth.lag_times[[0, -1]], [0.01, 0.8])
     assert np.all(np.diagonal(ground_truth.coupling, axis1=0, axis2=1) == 0)
-    hd = np.flatnonzero(ground_truth.is_head_direction)
     other = np.flatnonzero(~ground_truth.is_head_direction)
     assert np.all(ground_truth.coupling[other] == 0) and np.all(
         ground_truth.coupling[:, other] == 0
