@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -174,3 +175,67 @@ def executed_notebook(book_root: Path, page: str):
         if Path(record.uri).with_suffix("").as_posix().endswith(page):
             return cache.get_cache_bundle(record.pk).nb
     raise AssertionError(f"{page} was never executed")
+
+
+GLUE_ROLE = re.compile(r"\{glue(?::text|:any|:md|:)?\}`([^`:]+)(?::[^`]*)?`")
+"""A glue role in MyST prose (``{glue:text}`key:format` `` or ``{glue}`key` ``); group 1: key."""
+
+
+def glued_values(book_root: Path, page: str) -> dict[str, object]:
+    """The values a page's executed notebook glued, by key (numbers and words as Python values)."""
+    import ast
+
+    values: dict[str, object] = {}
+    for cell in executed_notebook(book_root, page).cells:
+        for output in cell.get("outputs", []):
+            scrapbook = output.get("metadata", {}).get("scrapbook")
+            if not scrapbook:
+                continue
+            data = output["data"]
+            text = data.get(scrapbook.get("mime_prefix", "") + "text/plain", "")
+            try:
+                values[scrapbook["name"]] = ast.literal_eval(text)
+            except (SyntaxError, ValueError):
+                values[scrapbook["name"]] = text
+    return values
+
+
+def claim_problems(page: str, source: str, values: dict[str, object]) -> list[str]:
+    """Every way a page's glued claims contradict their own numbers.
+
+    - a key the prose (``source``, the page's MyST text) uses that the notebook never glued;
+    - a verdict (``<stem>_verdict``) that is not what ``model_selection.verdict`` says of the
+      interval glued beside it (``<stem>_low``, ``<stem>_high``);
+    - a glued difference outside its own interval.
+    """
+    from workshop_utils.model_selection import verdict
+
+    problems = []
+    for key in sorted(set(GLUE_ROLE.findall(source))):
+        if key not in values:
+            problems.append(f"{page}: the text uses {key!r}, which is never glued")
+    for key, value in values.items():
+        if not key.endswith("_verdict"):
+            continue
+        stem = key.removesuffix("_verdict")
+        low, high = values.get(f"{stem}_low"), values.get(f"{stem}_high")
+        if low is None or high is None:
+            continue
+        if value != verdict(low, high):
+            problems.append(
+                f"{page}: {key} = {value!r} but its interval [{low}, {high}] says "
+                f"{verdict(low, high)!r}"
+            )
+        difference = values.get(f"{stem}_difference")
+        if difference is not None and not low <= difference <= high:
+            problems.append(f"{page}: {stem}_difference {difference} is outside its interval")
+    return problems
+
+
+def glue_problems(book_root: Path, pages: list[str]) -> list[str]:
+    """:func:`claim_problems` of every page, read from a built book's sources and cache."""
+    problems = []
+    for page in pages:
+        source = (book_root / f"{page}.md").read_text(encoding="utf-8")
+        problems += claim_problems(page, source, glued_values(book_root, page))
+    return problems

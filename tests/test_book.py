@@ -6,7 +6,13 @@ import re
 
 import pytest
 import yaml
-from conftest import executed_notebook, make_book
+from conftest import (
+    claim_problems,
+    executed_notebook,
+    glue_problems,
+    glued_values,
+    make_book,
+)
 
 pytestmark = pytest.mark.book
 
@@ -99,22 +105,91 @@ def test_head_direction_page_shows_the_analysis(built_book):
     assert html.index("workshop-data-notice") < html.index('id="are-these-head-direction-cells"')
     assert 'class="animation"' in html, "the sliding-window animation is embedded"
     assert "(18000, 80)" in html and "(18000, 8)" in html and "(18000, 152)" in html
-    assert "held-out pseudo-R²" in html
+    assert "(18000, 164)" in html, "the head angle + all-to-all design matrix"
+
+
+def test_every_glued_claim_has_its_value_and_agrees_with_its_numbers(built_book):
+    assert glue_problems(built_book.root, notebook_pages(built_book.root)) == []
+
+
+def test_the_claim_check_catches_a_missing_value_and_a_verdict_beyond_its_interval(built_book):
+    """The check above can fail: a role without a value, a verdict that says too much."""
+    page = "notebooks/head_direction"
+    source = (built_book.root / f"{page}.md").read_text(encoding="utf-8")
+    values = glued_values(built_book.root, page)
+    assert claim_problems(page, source, values) == []
+    assert claim_problems(page, source + "\n{glue:text}`never_glued:.2f`\n", values) == [
+        f"{page}: the text uses 'never_glued', which is never glued"
+    ]
+    overclaimed = {**values, "basis_vs_raw_low": -1.0, "basis_vs_raw_high": 1.0}
+    overclaimed["basis_vs_raw_verdict"] = "higher than"
+    problems = claim_problems(page, source, overclaimed)
+    assert problems == [
+        f"{page}: basis_vs_raw_verdict = 'higher than' but its interval [-1.0, 1.0] says "
+        "'no different from'"
+    ]
+
+
+def test_head_direction_numbers_on_the_stand_in(built_book):
+    """Measured on the stand-in (seed 20150301): see the executed page for every value."""
+    values = glued_values(built_book.root, "notebooks/head_direction")
+    assert values["n_units"] == 19
+    # the raw history overfits more than the basis, and its halves agree less
+    assert values["raw_overfit_gap"] > values["basis_overfit_gap"]
+    assert values["basis_halves_r"] > values["raw_halves_r"]
+    # other units help, and the head angle helps beyond them, unit by unit
+    assert values["all_vs_self_verdict"] == "higher than"
+    assert values["angle_vs_all_verdict"] == "higher than"
+    # without the head angle the map follows the preferred directions; with it, it does not
+    assert values["coupling_similarity_r"] > 0.5  # measured 0.71
+    assert abs(values["angle_similarity_r"]) < 0.3  # measured -0.12
+    assert values["angle_coupling_sd"] < values["coupling_sd"]
+    assert values["strong_ridge_verdict"] == "lower than"
+
+
+def test_ground_truth_numbers_on_the_stand_in(built_book):
+    """The identifiability lesson, read from the executed page (measured values in comments)."""
+    values = glued_values(built_book.root, "notebooks/ground_truth")
+    assert abs(values["truth_similarity_r"]) < 0.2  # the truth is not the shared-input pattern
+    # without the head angle: the shared-input pattern, coupled or not
+    assert values["without_angle_coupled_similarity_r"] > 0.5  # measured 0.75
+    assert values["without_angle_null_similarity_r"] > 0.5  # measured 0.79
+    assert values["without_angle_truth_r"] < 0.4  # measured 0.19
+    # with it: the truth, and nothing patterned on the null control
+    assert values["with_angle_truth_r"] > 0.4  # measured 0.54
+    assert abs(values["with_angle_null_similarity_r"]) < 0.3  # measured -0.01
+    assert (
+        values["coupled_found_pairs"]
+        > 2 * values["null_false_pairs"] * values["n_true_pairs"] / values["n_pairs"]
+    )
+    # more data recover more, with the prior held fixed
+    assert values["truth_r_1_min"] < values["truth_r_3_min"] < values["truth_r_10_min"]
+    assert values["slope_strong"] < values["slope_weak"]
+    # a penalty on the tuning weights brings the shared-input pattern back
+    assert values["penalised_everywhere_null_r"] > 0.5  # measured 0.80
+
+
+def test_sleep_numbers_on_the_stand_in(built_book):
+    values = glued_values(built_book.root, "notebooks/sleep")
+    assert values["wake_error"] < 20.0  # measured 7°
+    assert 0.5 < values["rem_wake_ratio"] < 2.0  # measured 1.0
+    assert values["sws_wake_ratio"] > 4.0  # measured 6.7
+    assert values["sws_wake_overlap"] == "do not overlap"
+    assert values["rem_structure_r"] > 0.5 and values["sws_structure_r"] > 0.5
+    assert values["wake_model_wake_verdict"] == "higher than"
+    # the stand-in's true internal heading: decoded within a few tens of degrees in every state
+    assert values["true_heading_error_rem"] < 25.0 and values["true_heading_error_sws"] < 40.0
 
 
 def test_regularization_page_chooses_by_blocked_cross_validation(built_book):
     html = (built_book.html / "notebooks" / "regularization.html").read_text(encoding="utf-8")
     assert re.search(r"Ridge strength [0-9.]+, [48] basis functions", html)
-    assert "pseudo-R² on the last minute" in html
-    notebook = executed(built_book, "notebooks/regularization")
-    comparison = next(c for c in notebook.cells if "ShuffleSplit(" in c.get("source", ""))
-    (table,) = [o["data"]["text/plain"] for o in comparison.outputs if "data" in o]
-    table = table.splitlines()
-    assert table[0].split() == ["blocked", "shuffled"]
-    rows = [line.split() for line in table[2:]]
-    assert [float(row[0]) for row in rows] == [0.001, 0.01, 0.1, 1.0]
-    # the exercise's answer: every shuffled (leaky) score is higher than the blocked one
-    assert all(float(shuffled) > float(blocked) for _, blocked, shuffled in rows), table
+    values = glued_values(built_book.root, "notebooks/regularization")
+    assert values["best_n_basis_funcs"] in (4, 8)
+    assert values["best_strength"] in (0.01, 0.1, 1.0, 10.0)
+    assert values["chosen_test_median"] > 0
+    # the exercise's answer: shuffled (leaky) folds score every strength higher
+    assert values["n_shuffled_higher"] == values["n_strengths"] == 4
 
 
 def test_exercises_have_solutions_hidden_behind_a_toggle(built_book):

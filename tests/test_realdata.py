@@ -334,3 +334,13 @@ def test_only_the_ground_truth_notebook_asks_for_the_stand_in():
     expected = expected_data_sources()
     assert expected.pop("ground_truth") == "synthetic"
     assert set(expected.values()) == {"real"}
+
+
+@pytest.mark.realdata
+def test_every_glued_claim_holds_on_the_real_build(built_real_book):
+    """Each number the prose states is glued, and each verdict agrees with its interval."""
+    from conftest import glue_problems
+
+    notebooks = sorted((built_real_book / "notebooks").glob("*.md"))
+    pages = [f"notebooks/{path.stem}" for path in notebooks]
+    assert glue_problems(built_real_book, pages) == []
