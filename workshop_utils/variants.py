@@ -1489,13 +1489,12 @@ def write_variants(
 class NotebookOutline(NamedTuple):
     """The level-2 sections of a notebook and the section of each exercise."""
 
-    title: str
     sections: list[str]
     exercises: dict[str, str]
 
 
 def notebook_outline(source: str | Path) -> NotebookOutline:
-    """Return a notebook's title, section headings and exercises.
+    """Return a notebook's section headings and exercises.
 
     Parameters
     ----------
@@ -1505,11 +1504,11 @@ def notebook_outline(source: str | Path) -> NotebookOutline:
     Returns
     -------
     NotebookOutline
-        The level-1 heading, the level-2 headings in order (as written, the names ``make
-        bench`` times them by), and ``{exercise label: heading of its section}``.
+        The level-2 headings in order (as written: the names ``make bench`` times them by),
+        and ``{exercise label: heading of its section}``.
     """
     notebook = jupytext.read(Path(source))
-    title, sections, exercises = Path(source).stem, [], {}
+    sections, exercises = [], {}
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
             continue
@@ -1517,17 +1516,13 @@ def notebook_outline(source: str | Path) -> NotebookOutline:
         for index, token in enumerate(tokens):
             if token.level != 0:
                 continue
-            if token.type == "heading_open" and token.tag in ("h1", "h2"):
-                heading = tokens[index + 1].content.strip()
-                if token.tag == "h1":
-                    title = heading
-                else:
-                    sections.append(heading)
+            if token.type == "heading_open" and token.tag == "h2":
+                sections.append(tokens[index + 1].content.strip())
             elif token.type in ("fence", "colon_fence") and _directive(token.info) == "exercise":
                 options, _, _ = _split_options(token.content, 0, 0)
                 if "label" in options:
                     exercises[str(options["label"])] = sections[-1] if sections else ""
-    return NotebookOutline(title, sections, exercises)
+    return NotebookOutline(sections, exercises)
 
 
 def _plans(agendas: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -1683,10 +1678,9 @@ def agenda_markdown(
                 for kind in ("live", "homework")
                 if block.get(kind)
             )
-            title = _table_text(outlines[notebook].title)
             listed = "; ".join(_table_text(section) for section in sections)
             rows.append(
-                f"| {_clock(clock)} | {{doc}}`{title} <{notebook_folder}/{notebook}>` | "
+                f"| {_clock(clock)} | {{doc}}`{notebook} <{notebook_folder}/{notebook}>` | "
                 f"{listed} | {block['minutes']} min | {compute} | {exercises} |"
             )
             clock += int(block["minutes"])
@@ -1740,15 +1734,19 @@ def write_agenda_page(
     outlines = {path.stem: notebook_outline(path) for path in sources}
     seconds = {path.stem: section_times(results, path.stem) for path in sources}
     folder = Path(os.path.relpath(sources[0].parent, output.parent)).as_posix() if sources else "."
+    try:
+        plans = yaml.safe_load(agendas.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ValueError(f"{agendas} is not valid YAML: {error}") from error
     body = agenda_markdown(
-        yaml.safe_load(agendas.read_text(encoding="utf-8")),
+        plans,
         outlines,
         seconds,
         notebook_folder=folder,
     )
     header = (
-        f"<!-- Written by `make variants` from {agendas.name} (plans) and make bench's "
-        "results.json (compute times); do not edit. -->\n\n"
+        f"<!-- Written from {agendas.name} and make bench's results.json by `python -m "
+        "workshop_utils.variants --agendas`; do not edit. -->\n\n"
     )
     footer = (
         "\n\nTeaching minutes are the plan's; compute is the time the notebook's code takes in "
