@@ -421,12 +421,18 @@ def website_url(config: str | Path) -> str:
     return f"https://{owner}.github.io/{repository}/"
 
 
-def _book_root(path: Path) -> Path:
+def _book_root(path: Path) -> Path | None:
     """Return the folder of the ``_config.yml`` above ``path`` (the book's source folder)."""
-    for folder in path.resolve().parents:
+    for folder in Path(path).resolve().parents:
         if (folder / "_config.yml").exists():
             return folder
-    raise FileNotFoundError(f"No _config.yml in any folder above {path}: is it in the book?")
+    return None
+
+
+def _default_results(path: Path) -> Path | None:
+    """``benchmarks/results.json`` of the book that holds ``path``, if it is in a book."""
+    root = _book_root(path)
+    return None if root is None else root / "benchmarks" / "results.json"
 
 
 @lru_cache(maxsize=64)
@@ -453,8 +459,7 @@ class _Links:
     docname: str
 
     @classmethod
-    def of(cls, source: Path) -> _Links:
-        root = _book_root(source)
+    def of(cls, source: Path, root: Path) -> _Links:
         docname = source.resolve().relative_to(root).with_suffix("").as_posix()
         return cls(root, website_url(root / "_config.yml"), docname)
 
@@ -532,8 +537,8 @@ def _render_role(name: str, content: str, context: _Context, line: int) -> str:
     if name in ("doc", "download"):
         if context.links is None:
             raise VariantError(
-                f"{{{name}}}`{content}` needs the notebook's path to become a link: pass "
-                "`source` to make_users_notebook / make_presenters_notebook.",
+                f"{{{name}}}`{content}` becomes a link to the website only for a notebook in "
+                "the book: pass its path as `source` (a _config.yml must be above it).",
                 context.cell,
                 line,
             )
@@ -1063,7 +1068,9 @@ def users_prompt(cell: nbformat.NotebookNode) -> str:
         lines = [f"# Write the {noun} below: the docstring says what it does."]
     else:
         names = _assigned_names(tree)
-        lines = ["# Your code here" + (": " + ", ".join(f"`{n}`" for n in names) if names else "")]
+        lines = _comment(
+            "Your code here" + (": " + ", ".join(f"`{n}`" for n in names) if names else "")
+        )
     for definition in definitions:
         lines.append("#")
         lines += [f"# {line}".rstrip() for line in _signature(definition).splitlines()]
@@ -1189,7 +1196,8 @@ def _code_cell(source: str, metadata: Mapping[str, Any] | None = None) -> nbform
 
 
 def _links_for(source: str | Path | None) -> _Links | None:
-    return None if source is None else _Links.of(Path(source))
+    root = None if source is None else _book_root(Path(source))
+    return None if root is None else _Links.of(Path(source), root)
 
 
 def _markdown(text: str, context: _Context, index: int, line: int) -> str:
@@ -1331,12 +1339,12 @@ def make_presenters_notebook(
     return _as_ipynb(notebook, cells)
 
 
-def section_times(results: str | Path, notebook: str) -> dict[str, float]:
+def section_times(results: str | Path | None, notebook: str) -> dict[str, float]:
     """Return the compute time of each section of a notebook, as measured by ``make bench``.
 
     Parameters
     ----------
-    results : str or Path
+    results : str or Path or None
         ``benchmarks/results.json``, which holds
         ``{"sections": {"<notebook>": {"<section heading>": seconds}}}``.
     notebook : str
@@ -1345,16 +1353,17 @@ def section_times(results: str | Path, notebook: str) -> dict[str, float]:
     Returns
     -------
     dict of str to float
-        Seconds by section heading; empty if the file or the notebook is missing.
+        Seconds by section heading; empty if ``results`` is None or the file or the notebook
+        is missing.
 
     Raises
     ------
     ValueError
         If the file is not valid JSON.
     """
-    path = Path(results)
-    if not path.is_file():
+    if results is None or not Path(results).is_file():
         return {}
+    path = Path(results)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -1460,7 +1469,7 @@ def write_variants(
         raise FileNotFoundError(f"No notebook at {source}.")
     notebook, cell_lines = _read_notebook(source)
     if results is None:
-        results = _book_root(source) / "benchmarks" / "results.json"
+        results = _default_results(source)
     try:
         variants = {
             "users": make_users_notebook(notebook, source),
@@ -1475,8 +1484,6 @@ def write_variants(
     written = {}
     for kind, variant in variants.items():
         path = output / f"{source.stem}_{kind}.ipynb"
-        if path.absolute() == source.absolute():
-            raise VariantError(f"{source}: the {kind} notebook would overwrite its source.")
         _write_atomically(variant, path)
         written[kind] = path
     return written
@@ -1729,7 +1736,7 @@ def write_agenda_page(
     agendas = Path(agendas)
     output = Path(output) if output is not None else agendas.with_suffix(".md")
     if results is None:
-        results = _book_root(agendas) / "benchmarks" / "results.json"
+        results = _default_results(agendas)
     sources = [Path(path) for path in notebooks]
     outlines = {path.stem: notebook_outline(path) for path in sources}
     seconds = {path.stem: section_times(results, path.stem) for path in sources}
