@@ -730,6 +730,9 @@ def test_notebook_outline_reads_sections_and_exercises():
     assert outline.sections == sections_of(FULL)
     assert outline.exercises["exercise-fine-bins"] == "5. Fewer weights with a basis"
     assert outline.exercises["exercise-strongest-pair"] == "6. All-to-all connectivity"
+    line = line_of(BAD_YAML, "{code-cell}")
+    with pytest.raises(variants.VariantError, match=f"{BAD_YAML}:{line}: invalid cell options"):
+        variants.notebook_outline(BAD_YAML)
 
 
 def test_check_agendas_reports_each_kind_of_problem():

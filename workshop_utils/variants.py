@@ -1513,8 +1513,13 @@ def notebook_outline(source: str | Path) -> NotebookOutline:
     NotebookOutline
         The level-2 headings in order (as written: the names ``make bench`` times them by),
         and ``{exercise label: heading of its section}``.
+
+    Raises
+    ------
+    VariantError
+        If a cell's options are not valid YAML (the message names the file and line).
     """
-    notebook = jupytext.read(Path(source))
+    notebook, _ = _read_notebook(Path(source))
     sections, exercises = [], {}
     for cell in notebook.cells:
         if cell.cell_type != "markdown":
