@@ -1,71 +1,247 @@
-"""Student and presenter notebooks derived from the full notebooks."""
+"""Student and presenter notebooks derived from the full notebooks, and the workshop agendas."""
 
 from __future__ import annotations
 
 import ast
+import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
+import yaml
 from conftest import executed_notebook
+from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
 
 from workshop_utils import variants
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO = FIXTURES / "variants_demo.md"
+BAD_YAML = FIXTURES / "variants_bad_yaml.md"
+MISSPELLED = FIXTURES / "variants_misspelled_solution.md"
 FULL = ROOT / "notebooks" / "head_direction.md"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
+WEBSITE = "https://head-direction-workshop.github.io/head-direction-glm-workshop/"
 
 
 def code_cells(notebook):
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def small_notebook():
+def markdown_text(notebook):
+    return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def all_text(notebook):
+    return "\n\n".join(cell.source for cell in notebook.cells)
+
+
+def new_notebook(*cells):
+    """A notebook from ("md", text) / ("code", source, metadata) tuples."""
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("# Title\n\nFirst sentence here. Second one, long and dull."),
-        nbformat.v4.new_code_cell("import numpy as np", metadata={"tags": ["users-keep"]}),
-        nbformat.v4.new_code_cell("rate, counts = 1.0, np.zeros(3)\nrate"),
-        nbformat.v4.new_code_cell("np.sum(counts)", metadata={"prompt": "Sum the counts"}),
-        nbformat.v4.new_markdown_cell(
-            ":::{exercise}\n:label: ex\nDouble the rate. Then more.\n:::"
-        ),
-        nbformat.v4.new_markdown_cell("```{solution-start} ex\n:class: dropdown\n```"),
-        nbformat.v4.new_code_cell("doubled_rate = 2 * rate"),
-        nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
-        nbformat.v4.new_markdown_cell("$$\nx = 1\n$$\n\nSee e.g. the docs. Then stop."),
-    ]
+    for kind, source, *metadata in cells:
+        if kind == "md":
+            notebook.cells.append(nbformat.v4.new_markdown_cell(source))
+        else:
+            notebook.cells.append(
+                nbformat.v4.new_code_cell(source, metadata=metadata[0] if metadata else {})
+            )
     return notebook
 
 
-def test_users_notebook_keeps_prose_and_tagged_code_and_prompts_the_rest():
-    users = variants.make_users_notebook(small_notebook())
-    nbformat.validate(users)
-    sources = [(cell.cell_type, cell.source) for cell in users.cells]
-    assert sources == [
-        ("markdown", "# Title\n\nFirst sentence here. Second one, long and dull."),
-        ("code", "import numpy as np"),
-        ("code", "# Your code here: `rate`, `counts`"),
-        ("code", "# Sum the counts"),
-        ("markdown", ":::{exercise}\n:label: ex\nDouble the rate. Then more.\n:::"),
-        ("code", "# Your solution here"),
-        ("markdown", "$$\nx = 1\n$$\n\nSee e.g. the docs. Then stop."),
-    ]
-    assert all(cell.outputs == [] for cell in code_cells(users))
+KEEP = {"tags": ["users-keep"]}
 
 
-def test_presenters_notebook_keeps_all_code_and_shrinks_prose_to_bullets():
-    presenters = variants.make_presenters_notebook(small_notebook())
-    nbformat.validate(presenters)
-    assert [c.source for c in code_cells(presenters)] == [
-        c.source for c in code_cells(small_notebook())
+def line_of(path: Path, text: str) -> int:
+    """1-based line of the first line of a file that contains ``text`` (test oracle)."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+# ---------------------------------------------------------------------------------------------
+# The website's address
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "https://github.com/head-direction-workshop/head-direction-glm-workshop",
+            "https://head-direction-workshop.github.io/head-direction-glm-workshop/",
+        ),
+        ("https://github.com/Some-Owner/some-repo.git/", "https://some-owner.github.io/some-repo/"),
+        ("https://github.com/owner/owner.github.io", "https://owner.github.io/"),
+    ],
+)
+def test_website_address_is_derived_from_the_repository_address(tmp_path, url, expected):
+    config = tmp_path / "_config.yml"
+    config.write_text(yaml.safe_dump({"repository": {"url": url, "branch": "main"}}))
+    assert variants.website_url(config) == expected
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"title": "no repository"}, "has no repository.url"),
+        ({"repository": {"url": "https://gitlab.com/a/b"}}, "not a GitHub repository address"),
+        ({"repository": {"url": "https://github.com/only-owner"}}, "not a GitHub repository"),
+    ],
+)
+def test_website_address_needs_a_github_repository(tmp_path, settings, message):
+    config = tmp_path / "_config.yml"
+    config.write_text(yaml.safe_dump(settings))
+    with pytest.raises(ValueError, match=message):
+        variants.website_url(config)
+
+
+def test_website_address_of_this_book_follows_its_repository():
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    owner, repository = url.rstrip("/").split("/")[-2:]
+    assert variants.website_url(ROOT / "_config.yml") == (
+        f"https://{owner.lower()}.github.io/{repository}/"
+    )
+
+
+def test_doc_and_download_links_point_where_sphinx_publishes_the_pages(tmp_path):
+    """Build a tiny book with Sphinx and compare its links with the variants' links."""
+    from sphinx.cmd.build import build_main
+
+    book = tmp_path / "book"
+    (book / "notebooks").mkdir(parents=True)
+    (book / "files").mkdir()
+    (book / "_config.yml").write_text(
+        yaml.safe_dump({"repository": {"url": "https://github.com/Owner/tiny-book"}})
+    )
+    (book / "conf.py").write_text('extensions = ["myst_parser"]\nexclude_patterns = ["out"]\n')
+    (book / "index.md").write_text("# The tiny book\n\n```{toctree}\nnotebooks/page\n```\n")
+    (book / "files" / "data.txt").write_text("1 2 3\n")
+    page = book / "notebooks" / "page.md"
+    page.write_text(
+        "# A page\n\nSee {doc}`../index` and get {download}`the data <../files/data.txt>`.\n"
+    )
+    assert build_main(["-b", "html", "-q", str(book), str(book / "out")]) == 0
+    html = (book / "out" / "notebooks" / "page.html").read_text()
+    published = re.search(r'href="\.\./(_downloads/[^"]+/data\.txt)"', html).group(1)
+
+    users = variants.make_users_notebook(jupytext.read(page), page)
+    text = markdown_text(users)
+    site = "https://owner.github.io/tiny-book/"
+    assert f"[The tiny book]({site}index.html)" in text
+    assert f"[the data]({site}{published})" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompts
+
+
+def test_prompt_is_wrapped_into_comment_lines_and_names_nothing_else():
+    prompt = (
+        "Build a `RaisedCosineLogConv` basis with 8 functions over the 80-bin window and "
+        "evaluate it on a grid with `evaluate_on_grid`: `lag_grid, kernels`.\n\n"
+        "- First item of a list that is long enough to be wrapped onto a second line of the "
+        "comment.\n- Second item."
+    )
+    cell = nbformat.v4.new_code_cell("x = 1", metadata={"prompt": prompt})
+    lines = variants.users_prompt(cell).splitlines()
+    assert all(line.startswith("#") and len(line) <= 88 for line in lines)
+    assert lines[0].startswith("# Build a `RaisedCosineLogConv` basis")
+    assert "#" in lines  # the blank line between paragraphs
+    item = next(i for i, line in enumerate(lines) if line.startswith("# - First item"))
+    assert lines[item + 1].startswith("#   ")  # hanging indent of the wrapped item
+    assert lines[-1] == "# - Second item."
+    rejoined = " ".join(line.lstrip("# ").strip() for line in lines)
+    assert "`lag_grid, kernels`" in rejoined
+    assert ast.parse("\n".join(lines)).body == []
+
+
+def test_cell_defining_functions_shows_their_signature_and_docstring_as_comments():
+    source = (
+        "def circular_mean(posterior, *, axis=1):\n"
+        '    """Decoded heading: the direction of the mean unit vector."""\n'
+        "    return posterior.mean(axis)\n\n\n"
+        "def helper(x):\n    return x\n"
+    )
+    prompt = variants.users_prompt(nbformat.v4.new_code_cell(source))
+    assert prompt.splitlines() == [
+        "# Write the functions below: the docstring says what it does.",
+        "#",
+        "# def circular_mean(posterior, *, axis=1):",
+        '#     """Decoded heading: the direction of the mean unit vector."""',
+        "#",
+        "# def helper(x):",
+        "#     ...",
     ]
-    markdown = [cell.source for cell in presenters.cells if cell.cell_type == "markdown"]
-    assert markdown == [
-        "# Title\n- First sentence here.",
-        "- **exercise**: Double the rate.",
-        "- See e.g. the docs.",
+    with_prompt = nbformat.v4.new_code_cell(
+        "angle = 1\n" + source, metadata={"prompt": "Compute `angle` and write two functions."}
+    )
+    lines = variants.users_prompt(with_prompt).splitlines()
+    assert lines[0] == "# Compute `angle` and write two functions."
+    assert "# def circular_mean(posterior, *, axis=1):" in lines
+    assert "return" not in variants.users_prompt(with_prompt)
+
+
+def test_cell_without_prompt_gets_a_stand_in_that_does_not_list_underscore():
+    cell = nbformat.v4.new_code_cell("_, kernels = basis.evaluate_on_grid(80)\nfig = plot()")
+    assert variants.users_prompt(cell) == "# Your code here: `kernels`"
+
+
+def test_check_prompts_accepts_a_notebook_whose_prompts_give_every_name():
+    notebook = new_notebook(
+        ("code", "import numpy as np\n%matplotlib inline", KEEP),
+        ("code", "basis = 1\nlag_grid, kernels = 2, 3", {"prompt": "Make `lag_grid, kernels`."}),
+        ("code", "def square(x):\n    '''Square of x.'''\n    return x * x"),
+        ("code", "for k in range(3):\n    total = k\ndisplay(kernels, square(lag_grid))", KEEP),
+    )
+    assert variants.check_prompts(notebook) == []
+
+
+def test_check_prompts_reports_missing_prompts_and_names_nobody_gave():
+    notebook = new_notebook(
+        ("md", "# Title"),
+        ("code", "import numpy as np", KEEP),
+        ("code", "counts = np.zeros(3)\nrate = 2.0"),  # cell 3: no prompt
+        ("code", "scaled = counts * rate", {"prompt": "Scale the counts by the rate."}),
+        ("code", "print(scaled, np.pi)", KEEP),  # cell 5: `scaled` never named in backticks
+        ("code", "def f(x):\n    return x"),  # cell 6: no prompt, no docstring
+        ("code", "hidden = 3", {"tags": ["remove-cell"]}),
+        ("code", "print(hidden)", KEEP),  # cell 8: `hidden` only in a removed cell
+        ("md", "```{exercise}\n:label: e\nDo it.\n```\n\n```{solution-start} e\n```"),
+        ("code", "answer = 42"),
+        ("md", "```{solution-end}\n```"),
+        ("code", "def g():\n    return answer + missing_global", KEEP),  # cell 12
+        ("code", "x = 1", {"tags": ["users-keep"], "prompt": "never shown"}),  # cell 13
+        ("code", "y = 2", {"prompt": "  "}),  # cell 14
+    )
+    problems = variants.check_prompts(notebook)
+    assert [problem.split(":")[0] for problem in problems] == [
+        "cell 3",
+        "cell 5",
+        "cell 6",
+        "cell 8",
+        "cell 12",
+        "cell 12",
+        "cell 13",
+        "cell 14",
     ]
+    assert "no `prompt` option" in problems[0]
+    assert "`scaled`" in problems[1] and "backticks" in problems[1]
+    assert "`f` has no docstring" in problems[2]  # a function alone needs no prompt
+    assert "`hidden`" in problems[3]
+    assert "`answer`" in problems[4] and "`missing_global`" in problems[5]
+    assert "never see" in problems[6]
+    assert "empty prompt" in problems[7]
+
+
+def test_check_prompts_reports_unbalanced_solutions():
+    notebook = new_notebook(("md", "```{solution-end}\n```"))
+    with pytest.raises(variants.VariantError, match="no {solution-start}"):
+        variants.check_prompts(notebook)
 
 
 @pytest.mark.parametrize(
@@ -77,10 +253,168 @@ def test_presenters_notebook_keeps_all_code_and_shrinks_prose_to_bullets():
     ],
 )
 def test_unbalanced_solution_directives_are_reported(cells, message):
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_markdown_cell(text) for text in cells]
-    with pytest.raises(ValueError, match=message):
+    notebook = new_notebook(*[("md", text) for text in cells])
+    with pytest.raises(variants.VariantError, match=message):
         variants.make_users_notebook(notebook)
+
+
+# ---------------------------------------------------------------------------------------------
+# The users notebook of the demo fixture
+
+
+@pytest.fixture(scope="module")
+def demo_variants(tmp_path_factory):
+    output = tmp_path_factory.mktemp("demo")
+    results = output / "results.json"
+    results.write_text(json.dumps({"sections": {"variants_demo": {"1. Counting": 12.34}}}))
+    written = variants.write_variants(DEMO, output, results=results)
+    return {kind: nbformat.read(path, as_version=4) for kind, path in written.items()}
+
+
+def test_users_notebook_blanks_carry_the_prompts_and_no_code(demo_variants):
+    users = demo_variants["users"]
+    nbformat.validate(users)
+    full = jupytext.read(DEMO)
+    assert [c.source for c in code_cells(users)] == [
+        "import numpy as np",
+        "# Draw 1000 event times uniformly over 10 s with a seeded `np.random.default_rng`, "
+        "sort\n# them, and count them in 0.5 s bins with `np.histogram`: `event_times, counts,"
+        "\n# bin_edges`.",
+        "# Write the function below: the docstring says what it does.\n#\n"
+        "# def mean_rate(counts, bin_size):\n"
+        '#     """Mean event rate in Hz of counts in bins of `bin_size` seconds."""',
+        "# Compute the mean rate with `mean_rate` and print it as `rate`.",
+        "rate_per_bin = counts / 0.5\nprint(rate_per_bin.shape)",
+        "# Your solution here",
+    ]
+    text = all_text(users)
+    for cell in code_cells(full):
+        if "users-keep" not in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                shown = line.strip().startswith(("def ", '"""'))  # signature and docstring
+                if len(line.strip()) > 12 and not shown:
+                    assert line not in text, f"code leaked: {line!r}"
+    assert "glue" not in text  # the remove-cell cell is gone
+    assert all(cell.outputs == [] for cell in code_cells(users))
+
+
+def test_users_notebook_folds_answers_and_drops_talking_points(demo_variants):
+    text = markdown_text(demo_variants["users"])
+    question = "Is the rate the same in every bin?"
+    answer = "No: the counts scatter around 50 per bin"
+    folded = re.findall(r"<details>.*?</details>", text, flags=re.DOTALL)
+    assert len(folded) == 1 and answer in folded[0] and "<summary>Answer</summary>" in folded[0]
+    assert question in text and question not in folded[0]
+    assert "**Answer.**" not in text
+    assert "Talking points" not in text and "Ask the room" not in text
+    assert "Double the bin size" in text and "doubles; the rate" not in text  # no solution
+    assert "> The second paragraph is the caveat" in text
+    assert "$$\n\\lambda = \\frac{N}{T}.\n$$" in text
+
+
+def test_users_notebook_links_to_the_website_and_spells_out_glued_numbers(demo_variants):
+    text = markdown_text(demo_variants["users"])
+    setup_title = (ROOT / "book" / "setup.md").read_text().splitlines()[0].lstrip("# ")
+    assert f"[{setup_title}]({WEBSITE}book/setup.html)" in text
+    assert re.search(
+        rf"\[the full notebook\]\({re.escape(WEBSITE)}_downloads/[0-9a-f]{{32}}/variants_demo.md\)",
+        text,
+    )
+    assert "`demo_rate` (a number computed above; the website shows it here) Hz" in text
+    assert "and `demo_rate` (computed above) again" in text
+
+
+def test_presenters_notebook_keeps_caveats_lists_talking_points_and_timings(demo_variants):
+    presenters = demo_variants["presenters"]
+    nbformat.validate(presenters)
+    full = jupytext.read(DEMO)
+    kept_code = [
+        c.source for c in code_cells(full) if "remove-cell" not in c.metadata.get("tags", [])
+    ]
+    assert [c.source for c in code_cells(presenters)] == kept_code
+    text = markdown_text(presenters)
+    for item in (
+        "> - Count events with NumPy.",
+        "> - Read a mean rate.",
+        "- Counting events in bins gives a rate.",
+        "- The rate does not depend on the bin size.",
+        "> The second paragraph is the caveat: a simulation proves nothing about a recording.",
+        "> **Answer.** No: the counts scatter around 50 per bin",
+        "> - Stress that the bins must not overlap.",
+        "The mean count per bin doubles; the rate does not change.",
+    ):
+        assert item in text, item
+    assert "Talking points**" in text
+    counting = next(c.source for c in presenters.cells if c.source.startswith("## 1. Counting"))
+    assert counting.splitlines()[2] == (
+        "*Compute time of this section: 12.3 s (measured by `make bench`).*"
+    )
+    assert text.count("Compute time") == 1  # only measured sections show one
+    assert "- We draw random event times and count them in bins." in text
+
+
+@pytest.mark.parametrize("content", [None, "{}", '{"sections": {"other": {"Imports": 1.0}}}'])
+def test_presenters_notebook_shows_no_timing_when_none_was_measured(tmp_path, content):
+    results = tmp_path / "results.json"
+    if content is not None:
+        results.write_text(content)
+    written = variants.write_variants(DEMO, tmp_path / "out", results=results)
+    presenters = nbformat.read(written["presenters"], as_version=4)
+    assert "Compute time" not in markdown_text(presenters)
+
+
+def test_section_times_reject_a_corrupt_results_file(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        variants.section_times(results, "head_direction")
+
+
+# ---------------------------------------------------------------------------------------------
+# No MyST left, in any variant
+
+
+def myst_left(text: str) -> list[str]:
+    """MyST syntax found in Markdown, by a parser that knows MyST (test oracle)."""
+    parser = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .use(colon_fence_plugin)
+        .use(myst_block_plugin)
+        .use(myst_role_plugin)
+    )
+    found = []
+
+    def visit(tokens):
+        for token in tokens:
+            if token.type == "myst_role":
+                found.append(f"role {{{token.meta['name']}}}`{token.content}`")
+            elif token.type in ("colon_fence", "myst_target", "myst_line_comment"):
+                found.append(f"{token.type} {token.info or token.content}")
+            elif token.type == "fence" and token.info.strip().startswith("{"):
+                found.append(f"directive {token.info}")
+            visit(token.children or [])
+
+    visit(parser.parse(text))
+    return found
+
+
+@pytest.mark.parametrize("source", [*NOTEBOOKS, DEMO], ids=lambda p: p.stem)
+def test_no_myst_syntax_survives_in_either_variant(tmp_path, source):
+    written = variants.write_variants(source, tmp_path)
+    for kind, path in written.items():
+        text = markdown_text(nbformat.read(path, as_version=4))
+        assert myst_left(text) == [], kind
+        for raw in ("{doc}", "{download}", "{exercise}", "{glue", ":::", ":class:", "{ref}"):
+            assert raw not in text, f"{kind}: {raw}"
+
+
+def test_the_oracle_finds_myst_syntax():
+    assert len(myst_left(":::{note}\nx\n:::\n\nSee {doc}`a`.\n\n(target)=\n")) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# The real notebooks
 
 
 def solution_regions(markdown_text):
@@ -94,104 +428,398 @@ def solution_regions(markdown_text):
     return regions
 
 
-def test_users_variant_of_the_real_notebook_has_exactly_the_expected_placeholders(tmp_path):
-    full = jupytext.read(FULL)
-    regions = solution_regions(FULL.read_text())
-    assert len(regions) >= 4, "at least four exercises with solutions"
-    written = variants.write_variants(FULL, tmp_path)
-    users = nbformat.read(written["users"], as_version=4)
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_users_variant_of_a_real_notebook_has_exactly_the_expected_placeholders(tmp_path, source):
+    full = jupytext.read(source)
+    regions = solution_regions(source.read_text())
+    assert regions, "every notebook has an exercise with a solution"
+    users = nbformat.read(variants.write_variants(source, tmp_path)["users"], as_version=4)
     nbformat.validate(users)
 
+    def tagged(cell, tag):
+        return tag in cell.metadata.get("tags", [])
+
     in_solution = [any(cell.source in region for region in regions) for cell in full.cells]
-    tagged = [variants.KEEP_TAG in cell.metadata.get("tags", []) for cell in full.cells]
     expected_prompts = sum(
         1
-        for cell, inside, kept in zip(full.cells, in_solution, tagged, strict=True)
-        if cell.cell_type == "code" and not inside and not kept
+        for cell, inside in zip(full.cells, in_solution, strict=True)
+        if cell.cell_type == "code"
+        and not inside
+        and not tagged(cell, variants.KEEP_TAG)
+        and not tagged(cell, variants.REMOVE_TAG)
     )
     users_code = code_cells(users)
     solution_blanks = [c for c in users_code if c.source == "# Your solution here"]
     prompts = [
         c
         for c in users_code
-        if variants.KEEP_TAG not in c.metadata.get("tags", []) and c not in solution_blanks
+        if not tagged(c, variants.KEEP_TAG) and c.source != "# Your solution here"
     ]
     assert len(solution_blanks) == len(regions)
-    assert len(prompts) == expected_prompts > 10
+    assert len(prompts) == expected_prompts > 5
     for cell in prompts + solution_blanks:
         assert ast.parse(cell.source).body == [], f"code leaked: {cell.source!r}"
+        lines = cell.source.splitlines()
+        prose = lines[: next((i for i, x in enumerate(lines) if x.startswith("# def ")), None)]
+        assert all(len(line) <= 88 for line in prose), prose
 
-    users_text = "\n".join(cell.source for cell in users.cells)
-    for cell, kept in zip(full.cells, tagged, strict=True):
-        if cell.cell_type == "code" and not kept:
+    users_text = all_text(users)
+    for cell in full.cells:
+        if cell.cell_type == "code" and not tagged(cell, variants.KEEP_TAG):
             assert cell.source not in users_text, f"code leaked: {cell.source[:60]!r}"
     for region in regions:
         for line in region.splitlines():
             if len(line) > 40 and not line.startswith("```"):
                 assert line not in users_text, f"solution leaked: {line!r}"
-    kept_sources = [c.source for c, kept in zip(full.cells, tagged, strict=True) if kept]
-    assert [c.source for c in users_code if c.source in kept_sources] == kept_sources
-    exercise_texts = [c.source for c in users.cells if "{exercise}" in c.source]
-    assert len(exercise_texts) == len(regions)
-
-
-def test_presenters_variant_of_the_real_notebook_is_lean(tmp_path):
-    full = jupytext.read(FULL)
-    presenters = nbformat.read(variants.write_variants(FULL, tmp_path)["presenters"], 4)
-    assert [c.source for c in code_cells(presenters)] == [c.source for c in code_cells(full)]
-    prose = [c.source for c in presenters.cells if c.cell_type == "markdown"]
-    for text in prose:
-        assert all(line.startswith(("#", "- ")) for line in text.splitlines()), text
-    full_length = sum(len(c.source) for c in full.cells if c.cell_type == "markdown")
-    assert sum(len(text) for text in prose) < 0.5 * full_length
-
-
-def test_command_line_writes_both_variants_and_reports_missing_files(tmp_path, capsys):
-    assert variants.main(["--output", str(tmp_path), str(FULL)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "head_direction_presenters.ipynb",
-        "head_direction_users.ipynb",
+    kept_sources = [
+        c.source
+        for c in full.cells
+        if tagged(c, variants.KEEP_TAG) and not tagged(c, variants.REMOVE_TAG)
     ]
+    assert [c.source for c in users_code if tagged(c, variants.KEEP_TAG)] == kept_sources
+    exercises = source.read_text().count("```{exercise}")
+    assert markdown_text(users).count("> **Exercise") == exercises == len(regions)
+
+
+def admonition_bodies(text: str, css_class: str) -> list[str]:
+    """Bodies of the colon-fence admonitions with a class, read line by line (oracle)."""
+    bodies, lines = [], text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith(":::{") and index + 1 < len(lines):
+            if lines[index + 1].startswith(":class:") and css_class in lines[index + 1]:
+                end = lines.index(":::", index + 1)
+                bodies.append("\n".join(lines[index + 2 : end]))
+    return bodies
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_users_variant_folds_every_answer_of_a_real_notebook(tmp_path, source):
+    users = nbformat.read(variants.write_variants(source, tmp_path)["users"], as_version=4)
+    text = markdown_text(users)
+    folded = "\n".join(re.findall(r"<details>.*?</details>", text, flags=re.DOTALL))
+    outside = re.sub(r"<details>.*?</details>", "", text, flags=re.DOTALL)
+    questions = admonition_bodies(source.read_text(), "hint")
+    assert questions, "every notebook asks what you see"
+    for body in questions:
+        answer = body.split("**Answer.**", 1)[-1]
+        for line in answer.splitlines():
+            if len(line) > 30 and "{" not in line:
+                assert line.strip() in folded and line.strip() not in outside, line
+    assert outside.count("**What do you see?**") == len(questions)
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_presenters_variant_of_a_real_notebook_keeps_every_caveat_and_list(tmp_path, source):
+    full = jupytext.read(source)
+    presenters = nbformat.read(
+        variants.write_variants(source, tmp_path)["presenters"], as_version=4
+    )
+    code = [
+        c.source for c in code_cells(full) if variants.REMOVE_TAG not in c.metadata.get("tags", [])
+    ]
+    assert [c.source for c in code_cells(presenters)] == code
+    text = markdown_text(presenters)
+    source_lines = source.read_text().splitlines()
+    # Every list item and every admonition line (roles excepted: they become links).
+    for line in source_lines:
+        stripped = line.strip()
+        if stripped.startswith("- ") and "{" not in stripped:
+            assert stripped in text, stripped
+    for css_class in ("tip", "hint", "important"):
+        for body in admonition_bodies(source.read_text(), css_class):
+            for line in body.splitlines():
+                if line.strip() and "{" not in line:
+                    assert line.strip() in text, line
+    assert sum(len(c.source) for c in presenters.cells if c.cell_type == "markdown") < sum(
+        len(c.source) for c in full.cells if c.cell_type == "markdown"
+    )
+
+
+def test_presenters_variant_keeps_the_synapses_caveat_and_the_summary():
+    presenters = variants.make_presenters_notebook(jupytext.read(FULL), FULL)
+    text = markdown_text(presenters)
+    assert "It does not prove synapses." in text
+    summary = next(c.source for c in presenters.cells if "## Summary" in c.source)
+    assert summary.count("\n- ") >= 4
+    whats_next = next(c.source for c in presenters.cells if "## What's next" in c.source)
+    assert whats_next.count("\n- ") >= 3 and f"]({WEBSITE}notebooks/sleep.html)" in whats_next
+
+
+# ---------------------------------------------------------------------------------------------
+# A participant's run
+
+
+def run_notebook(notebook, folder: Path):
+    from nbclient import NotebookClient
+
+    NotebookClient(
+        notebook,
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    ).execute()
+    return notebook
+
+
+def printed(notebook) -> str:
+    return "".join(
+        output["text"]
+        for cell in code_cells(notebook)
+        for output in cell.outputs
+        if output["output_type"] == "stream" and output["name"] == "stdout"
+    )
+
+
+SHAPE = re.compile(r"\(\d+(?:, \d+)+\)|\(\d+,\)")
+
+
+def shapes(notebook) -> list[str]:
+    """Every shape a notebook prints or displays, in order."""
+    found = []
+    for cell in code_cells(notebook):
+        for output in cell.outputs:
+            if output["output_type"] == "stream":
+                found += SHAPE.findall(output["text"])
+            elif output["output_type"] == "execute_result":
+                found += SHAPE.findall(output["data"].get("text/plain", ""))
+    return found
+
+
+def participant_run(source: Path, folder: Path):
+    """Run the full notebook, then its users notebook with every blank filled in."""
+    full = run_notebook(jupytext.read(source), folder)
+    filled = variants.make_users_notebook(jupytext.read(source), source, fill_blanks=True)
+    users = variants.make_users_notebook(jupytext.read(source), source)
+    assert len(filled.cells) == len(users.cells)
+    for blank, answer in zip(users.cells, filled.cells, strict=True):
+        assert answer.source.startswith(blank.source)
+    return full, run_notebook(filled, folder)
+
+
+def test_demo_users_notebook_runs_to_the_end_once_filled_in(tmp_path):
+    full, filled = participant_run(DEMO, tmp_path)
+    assert printed(filled) == printed(full)
+    assert shapes(filled) == shapes(full) == ["(20,)", "(20,)", "(10,)"]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_users_notebook_runs_to_the_end_once_filled_in(
+    source, data_cache, tmp_path_factory, monkeypatch
+):
+    monkeypatch.setenv("WORKSHOP_DATA_SOURCE", "synthetic")
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(data_cache))
+    folder = tmp_path_factory.getbasetemp() / "participant-runs"  # one JAX cache for all runs
+    folder.mkdir(exist_ok=True)
+    full, filled = participant_run(source, folder)
+    assert shapes(filled) == shapes(full)
+    assert shapes(full), "the notebook prints shapes"
+    assert printed(filled) == printed(full)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command line
+
+
+def test_command_line_keeps_going_past_bad_notebooks_and_names_file_and_line(tmp_path, capsys):
+    status = variants.main(["--output", str(tmp_path), str(BAD_YAML), str(DEMO), str(MISSPELLED)])
+    assert status == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "variants_demo_presenters.ipynb",
+        "variants_demo_users.ipynb",
+    ]
+    errors = capsys.readouterr().err
+    bad_line = line_of(BAD_YAML, "```{code-cell}")
+    assert f"{BAD_YAML}:{bad_line}: invalid cell options" in errors
+    assert "YAML block" in errors
+    typo_line = line_of(MISSPELLED, "{solution-strat}")
+    assert f"{MISSPELLED}:{typo_line}: Unknown directive {{solution-strat}}" in errors
+    assert "Did you mean {solution-start}?" in errors
+
+
+def test_command_line_reports_a_missing_file(tmp_path, capsys):
     assert variants.main(["--output", str(tmp_path), str(tmp_path / "missing.md")]) == 1
-    assert "No notebook at" in capsys.readouterr().out
+    assert "No notebook at" in capsys.readouterr().err
+
+
+def a_book(folder: Path) -> Path:
+    """A minimal book holding a copy of the demo notebook (no role points outside it)."""
+    (folder / "notebooks").mkdir(parents=True)
+    (folder / "_config.yml").write_text(
+        yaml.safe_dump({"repository": {"url": "https://github.com/o/r"}})
+    )
+    text = (
+        DEMO.read_text()
+        .replace("../../book/setup", "../index")
+        .replace("../../book/troubleshooting", "../index")
+    )
+    (folder / "index.md").write_text("# Index\n")
+    source = folder / "notebooks" / "demo.md"
+    source.write_text(text)
+    return source
+
+
+def test_command_line_warns_about_missing_prompts_with_file_and_line(tmp_path, capsys):
+    source = a_book(tmp_path / "book")
+    text = source.read_text().replace(":prompt: Compute the mean rate", ":other: Compute")
+    source.write_text(text)
+    assert variants.main(["--output", str(tmp_path / "out"), str(source)]) == 0
+    errors = capsys.readouterr().err
+    line = line_of(source, "rate = mean_rate(counts, 0.5)")
+    assert f"{source}:{line}: warning: participant cell has no `prompt`" in errors
+    assert "kept cell uses" not in errors  # `rate` is not used by a kept cell
+
+
+def test_command_line_replaces_a_symlink_instead_of_writing_through_it(tmp_path):
+    source = a_book(tmp_path / "book")
+    original = source.read_bytes()
+    output = tmp_path / "out"
+    output.mkdir()
+    link = output / "demo_users.ipynb"
+    link.symlink_to(source)
+    assert variants.main(["--output", str(output), str(source)]) == 0
+    assert source.read_bytes() == original
+    assert not link.is_symlink()
+    nbformat.validate(nbformat.read(link, as_version=4))
+    assert sorted(p.name for p in output.iterdir()) == [
+        "demo_presenters.ipynb",
+        "demo_users.ipynb",
+    ]  # no temporary file left behind
+
+
+# ---------------------------------------------------------------------------------------------
+# Agendas
+
+
+AGENDAS = ROOT / "book" / "agendas.yml"
+
+
+def sections_of(source: Path) -> list[str]:
+    """Level-2 headings of a MyST notebook, read line by line (oracle)."""
+    return [
+        line[3:].strip()
+        for cell in jupytext.read(source).cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
+
+
+def test_each_plan_adds_up_to_its_length_and_names_real_sections():
+    plans = yaml.safe_load(AGENDAS.read_text())["plans"]
+    assert [plan["minutes"] for plan in plans] == [60, 120, 210]
+    notebooks = {path.stem: path for path in NOTEBOOKS}
+    for plan in plans:
+        blocks = plan["blocks"]
+        total = sum(block.get("minutes", 0) + block.get("break", 0) for block in blocks)
+        assert total == plan["minutes"], plan["title"]
+        for block in blocks:
+            if "break" in block:
+                continue
+            source = notebooks[block["notebook"]]
+            for section in block["sections"]:
+                assert section in sections_of(source), (plan["title"], section)
+            for label in block.get("live", []) + block.get("homework", []):
+                assert f":label: {label}" in source.read_text()
+    outlines = {path.stem: variants.notebook_outline(path) for path in NOTEBOOKS}
+    assert variants.check_agendas(yaml.safe_load(AGENDAS.read_text()), outlines) == []
+
+
+def test_notebook_outline_reads_sections_and_exercises():
+    outline = variants.notebook_outline(FULL)
+    assert outline.sections == sections_of(FULL)
+    assert outline.exercises["exercise-fine-bins"] == "5. Fewer weights with a basis"
+    assert outline.exercises["exercise-strongest-pair"] == "6. All-to-all connectivity"
+    line = line_of(BAD_YAML, "{code-cell}")
+    with pytest.raises(variants.VariantError, match=f"{BAD_YAML}:{line}: invalid cell options"):
+        variants.notebook_outline(BAD_YAML)
+
+
+def test_check_agendas_reports_each_kind_of_problem():
+    outlines = {"demo": variants.notebook_outline(DEMO)}
+    agendas = {
+        "plans": [
+            {
+                "title": "Short",
+                "minutes": 30,
+                "blocks": [
+                    {"notebook": "demo", "sections": ["Imports", "1. Countin"], "minutes": 10},
+                    {"break": 5},
+                    {"notebook": "demo", "sections": ["Imports"], "minutes": 10},
+                    {"notebook": "missing", "sections": ["Imports"], "minutes": 1},
+                    {
+                        "notebook": "demo",
+                        "sections": ["Summary"],
+                        "minutes": 2,
+                        "live": ["exercise-demo-double"],
+                        "homework": ["exercise-nope"],
+                    },
+                ],
+            }
+        ]
+    }
+    problems = variants.check_agendas(agendas, outlines)
+    assert problems == [
+        "Short: demo has no section '1. Countin' (did you mean '1. Counting'?)",
+        "Short: demo / 'Imports' is taught twice.",
+        "Short: no notebook named 'missing' (known: demo).",
+        "Short: exercise 'exercise-demo-double' is in section '1. Counting', which this block "
+        "does not teach.",
+        "Short: demo has no exercise 'exercise-nope'.",
+        "Short: teaching and breaks add up to 28 min, not the stated 30 min.",
+    ]
+    with pytest.raises(ValueError, match="do not fit the notebooks"):
+        variants.agenda_markdown(agendas, outlines, {})
+
+
+def test_agenda_page_shows_compute_times_measured_by_the_benchmark(tmp_path):
+    seconds = {"Imports": 2.6, "1. The data": 1.8, "2. Are these head-direction cells?": 1.4}
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"sections": {"head_direction": seconds}}))
+    page = variants.write_agenda_page(AGENDAS, NOTEBOOKS, tmp_path / "agendas.md", results=results)
+    text = page.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| 0:00 |")]
+    assert len(rows) == 3
+    one_hour, two_hours = rows[0], rows[1]
+    assert one_hour.split(" | ")[4] == f"{sum(seconds.values()):.0f} s"  # 6 s
+    assert two_hours.split(" | ")[4] == f"{seconds['Imports'] + seconds['1. The data']:.0f} s"
+    block_rows = [line for line in text.splitlines() if line.startswith("| 0:10 |")]
+    assert block_rows[0].split(" | ")[4] == ""  # sections 3 and 4 were not measured
+    assert "{ref}`fine bins <exercise-fine-bins>`" in text
+    folder = Path(os.path.relpath(ROOT / "notebooks", tmp_path)).as_posix()
+    assert f"{{doc}}`head_direction <{folder}/head_direction>`" in text
+
+
+def test_committed_agenda_page_is_up_to_date(tmp_path):
+    # The page links the notebooks relative to itself: rebuild it in a copy of the layout.
+    (tmp_path / "book").mkdir()
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copy(AGENDAS, tmp_path / "book" / "agendas.yml")
+    page = variants.write_agenda_page(
+        tmp_path / "book" / "agendas.yml",
+        sorted((tmp_path / "notebooks").glob("*.md")),
+        results=ROOT / "benchmarks" / "results.json",
+    )
+    committed = ROOT / "book" / "agendas.md"
+    assert committed.read_text() == page.read_text(), (
+        "book/agendas.md is stale: run "
+        "`python -m workshop_utils.variants --agendas book/agendas.yml notebooks/*.md`"
+    )
+    assert "```{include} agendas.md" in (ROOT / "book" / "instructors.md").read_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# The built book
 
 
 @pytest.mark.book
-def test_presenters_notebook_runs_and_prints_what_the_full_one_prints(built_book, tmp_path):
-    import os
-
-    from nbclient import NotebookClient
-
+def test_presenters_notebook_runs_and_prints_what_the_full_one_prints(
+    built_book, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("WORKSHOP_DATA_SOURCE", "synthetic")
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(built_book.data_cache))
     written = variants.write_variants(FULL, tmp_path)
-    presenters = nbformat.read(written["presenters"], as_version=4)
-    env_update = {
-        "WORKSHOP_DATA_SOURCE": "synthetic",
-        "WORKSHOP_DATA_DIR": str(built_book.data_cache),
-    }
-    old = {key: os.environ.get(key) for key in env_update}
-    os.environ.update(env_update)
-    try:
-        NotebookClient(
-            presenters,
-            timeout=600,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(tmp_path)}},
-        ).execute()
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    presenters = run_notebook(nbformat.read(written["presenters"], as_version=4), tmp_path)
     full = executed_notebook(built_book.root, "notebooks/head_direction")
-
-    def printed(notebook):
-        return [
-            output["text"]
-            for cell in code_cells(notebook)
-            for output in cell.outputs
-            if output["output_type"] == "stream" and output["name"] == "stdout"
-        ]
-
     assert printed(presenters) == printed(full)
-    assert any("(18000, 80)" in text for text in printed(full))
+    assert "(18000, 80)" in printed(full)
