@@ -55,7 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 variants: $(STAMP)
-	$(BIN)/python -m workshop_utils.variants --output variants notebooks/*.md
+	$(BIN)/python -m workshop_utils.variants --output variants --results benchmarks/results.json --agendas book/agendas.yml notebooks/*.md
 
 check: $(STAMP)
 	$(BIN)/python -m workshop_utils.check

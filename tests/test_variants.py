@@ -602,7 +602,7 @@ def test_demo_users_notebook_runs_to_the_end_once_filled_in(tmp_path):
     assert shapes(filled) == shapes(full) == ["(20,)", "(20,)", "(10,)"]
 
 
-@pytest.mark.notebooks
+@pytest.mark.notebook
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
 def test_users_notebook_runs_to_the_end_once_filled_in(
     source, data_cache, tmp_path_factory, monkeypatch
