@@ -6,7 +6,7 @@
 #   make test-fast run the tests that neither build the book nor execute notebooks (under 90 s)
 #   make bench     measure notebook time, build times, page weight and peak memory
 #   make variants  write the student and presenter notebooks into variants/
-#   make check     check a laptop's setup before a workshop
+#   make check     check a laptop's setup, then run each notebook once to compile its models
 #   make notebooks regenerate each paired .ipynb from its MyST .md source
 #   make sync      regenerate every copy of the repository address (from _config.yml) and the
 #                  notebooks' Colab install cell (from pyproject.toml and _config.yml)
@@ -58,7 +58,7 @@ variants: $(STAMP)
 	$(BIN)/python -m workshop_utils.variants --output variants --results benchmarks/results.json --agendas book/agendas.yml notebooks/*.md
 
 check: $(STAMP)
-	$(BIN)/python -m workshop_utils.check
+	$(BIN)/python -m workshop_utils.check --warm
 
 notebooks: $(STAMP)
 	$(BIN)/jupytext --update --to ipynb notebooks/*.md

@@ -641,3 +641,60 @@ def test_platform_is_the_second_check_and_its_failure_is_listed_with_its_fix(mon
     assert [result.name for result in results][:2] == ["Python", "Platform"]
     table = " ".join(check.format_table(results).split())
     assert "1. Platform: Install a native Apple-silicon Python 3.11" in table
+
+
+# ------------------------------------------------------------------------------- warm-up
+
+WARM_NOTEBOOK = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+```{code-cell} ipython3
+import jax
+import jax.numpy as jnp
+
+import workshop_utils
+
+jax.config.update("jax_compilation_cache_dir", str(workshop_utils.jax_cache_dir()))
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+print(float(jax.jit(lambda x: jnp.sin(x) * 2.0)(jnp.arange(3.0)).sum()))
+```
+"""
+
+
+@pytest.mark.notebook
+def test_warm_up_runs_each_notebook_and_fills_the_jax_cache(tmp_path, monkeypatch):
+    jax_cache = tmp_path / "jax"
+    monkeypatch.setenv(fetch.JAX_CACHE_ENV, str(jax_cache))
+    good = tmp_path / "good.md"
+    good.write_text(WARM_NOTEBOOK, encoding="utf-8")
+    bad = tmp_path / "bad.md"
+    bad.write_text(WARM_NOTEBOOK.replace("jnp.sin(x)", "undefined_name(x)"), encoding="utf-8")
+    results = check.warm_notebooks([good, bad, tmp_path / "missing.md"])
+    assert [r.status for r in results] == ["PASS", "FAIL", "FAIL"]
+    assert "good.md ran in" in results[0].detail
+    assert "undefined_name" in results[1].detail and "troubleshooting" in results[1].fix
+    assert "does not exist" in results[2].detail
+    assert any(jax_cache.iterdir()), "the compiled code is in the workshop's JAX cache"
+
+
+def test_warm_up_is_refused_when_there_are_no_notebooks(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(check, "run_checks", lambda: [check.CheckResult("Python", True, "ok")])
+    assert check.main(["--warm"]) == 1
+    assert "No notebooks to warm up" in capsys.readouterr().out
+
+
+def test_no_warm_up_after_a_failed_check(tmp_path, monkeypatch):
+    monkeypatch.setattr(check, "run_checks", lambda: [check.CheckResult("Data", False, "no", "x")])
+    called = []
+    monkeypatch.setattr(check, "warm_notebooks", lambda notebooks: called.append(notebooks) or [])
+    assert check.main(["--warm", str(tmp_path / "a.md")]) == 1
+    assert called == []

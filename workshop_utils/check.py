@@ -17,6 +17,14 @@ failed (a warning alone does not):
 Every check is a function returning a :class:`CheckResult`; its inputs can be passed in, so a
 failure can be simulated without breaking the machine. Importing this module imports nothing
 heavy: each check imports what it needs when it runs.
+
+With ``--warm NOTEBOOK ...`` (``make check`` passes every notebook), a setup that passed then runs
+each notebook once, start to end, in a kernel of this environment, and throws its outputs away.
+That fills JAX's compilation cache (:func:`workshop_utils.fetch.jax_cache_dir`, shared by every
+notebook, the book build and Jupyter) with every model the notebooks fit, at the shapes they fit
+them, on the data this laptop will use: a participant's first live run then loads the compiled
+code instead of compiling it. Running the notebooks themselves, rather than a list of fits kept
+beside them, means the warm-up can never drift from what the notebooks do.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ __all__ = [
     "format_table",
     "main",
     "run_checks",
+    "warm_notebooks",
 ]
 
 REQUIRED_PYTHON = (3, 11)
@@ -747,29 +756,120 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------- warm-up
+
+
+def warm_notebooks(
+    notebooks: Sequence[str | os.PathLike], timeout: float = 900.0
+) -> list[CheckResult]:
+    """Run each notebook once, start to end, to fill JAX's compilation cache.
+
+    Each notebook (a MyST ``.md`` or an ``.ipynb``) runs in a fresh ``python3`` kernel, in its
+    own folder, with this process's environment (so the same data source and cache folders);
+    its outputs are discarded. The notebooks point JAX at
+    :func:`workshop_utils.fetch.jax_cache_dir`, so every model they compile lands there.
+
+    Parameters
+    ----------
+    notebooks : sequence of str or os.PathLike
+        The notebooks to run, in order.
+    timeout : float, optional
+        Seconds one cell may take before the run counts as failed.
+
+    Returns
+    -------
+    list of CheckResult
+        One per notebook: passed with its run time, or failed with the error and its fix.
+    """
+    results = []
+    for notebook in notebooks:
+        path = Path(notebook)
+        name = f"Warm-up: {path.stem}"
+        if not path.is_file():
+            results.append(
+                _failed(name, f"{path} does not exist", "Run `make check` from the repository.")
+            )
+            continue
+        try:
+            import jupytext
+            from nbclient import NotebookClient
+        except ImportError as error:
+            results.append(_failed(name, _error_text(error), INSTALL_FIX))
+            continue
+        import time
+
+        started = time.perf_counter()
+        try:
+            document = jupytext.read(path)
+            NotebookClient(
+                document,
+                timeout=timeout,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent.resolve())}},
+            ).execute()
+        except Exception as error:  # a failing cell, a dead kernel: report it, try the next one
+            results.append(
+                _failed(
+                    name,
+                    f"{path.name} stopped with an error: {_error_text(error)}"[:500],
+                    "Open the notebook in Jupyter and run it to see the error; the "
+                    "troubleshooting page lists the usual causes.",
+                )
+            )
+            continue
+        elapsed = time.perf_counter() - started
+        results.append(_ok(name, f"{path.name} ran in {elapsed:.0f} s; its models are compiled"))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the setup check and print the table.
+    """Run the setup check and print the table; with ``--warm``, then run the notebooks once.
 
     Parameters
     ----------
     argv : list of str, optional
-        Command-line arguments (there are no options besides ``--help``); default
-        ``sys.argv[1:]``.
+        Command-line arguments; default ``sys.argv[1:]``.
 
     Returns
     -------
     int
-        0 when every check passed (warnings included), 1 otherwise.
+        0 when every check passed (warnings included) and every warm-up run ended, 1 otherwise.
     """
     parser = argparse.ArgumentParser(
         prog="python -m workshop_utils.check",
         description="Check this computer's setup for the head-direction GLM workshop.",
     )
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--warm",
+        nargs="*",
+        metavar="NOTEBOOK",
+        help="after the checks pass, run these notebooks once (default: notebooks/*.md of "
+        "the current folder) to compile their models before the workshop (a few minutes)",
+    )
+    args = parser.parse_args(argv)
     print("Checking the workshop setup (this takes up to a minute)...", flush=True)
     results = run_checks()
     print(format_table(results))
-    return 0 if all(result.passed for result in results) else 1
+    if not all(result.passed for result in results):
+        return 1
+    if args.warm is not None:
+        notebooks = args.warm or sorted(Path("notebooks").glob("*.md"))
+        if not notebooks:
+            print(
+                "No notebooks to warm up in ./notebooks: run the check from the workshop's "
+                "folder, or name the notebooks after --warm."
+            )
+            return 1
+        print(
+            f"\nWarming up: running {len(notebooks)} notebooks once so that their models are "
+            "compiled before the workshop (a few minutes)...",
+            flush=True,
+        )
+        warm = warm_notebooks(notebooks)
+        print(format_table(warm))
+        if not all(result.passed for result in warm):
+            return 1
+    return 0
 
 
 if __name__ == "__main__":
