@@ -152,12 +152,12 @@ def test_ground_truth_numbers_on_the_stand_in(built_book):
     values = glued_values(built_book.root, "notebooks/ground_truth")
     assert abs(values["truth_similarity_r"]) < 0.2  # the truth is not the shared-input pattern
     # without the head angle: the shared-input pattern, coupled or not
-    assert values["without_angle_coupled_similarity_r"] > 0.5  # measured 0.75
-    assert values["without_angle_null_similarity_r"] > 0.5  # measured 0.79
-    assert values["without_angle_truth_r"] < 0.4  # measured 0.19
+    assert values["without_angle_coupled_similarity_r"] > 0.5  # measured 0.77
+    assert values["without_angle_null_similarity_r"] > 0.5  # measured 0.78
+    assert values["without_angle_truth_r"] < 0.3  # measured 0.15
     # with it: the truth, and nothing patterned on the null control
-    assert values["with_angle_truth_r"] > 0.4  # measured 0.54
-    assert abs(values["with_angle_null_similarity_r"]) < 0.3  # measured -0.01
+    assert values["with_angle_truth_r"] > 0.35  # measured 0.46
+    assert abs(values["with_angle_null_similarity_r"]) < 0.3  # measured -0.04
     assert (
         values["coupled_found_pairs"]
         > 2 * values["null_false_pairs"] * values["n_true_pairs"] / values["n_pairs"]
@@ -166,7 +166,7 @@ def test_ground_truth_numbers_on_the_stand_in(built_book):
     assert values["truth_r_1_min"] < values["truth_r_3_min"] < values["truth_r_10_min"]
     assert values["slope_strong"] < values["slope_weak"]
     # a penalty on the tuning weights brings the shared-input pattern back
-    assert values["penalised_everywhere_null_r"] > 0.5  # measured 0.80
+    assert values["penalised_everywhere_null_r"] > 0.5  # measured 0.79
 
 
 def test_sleep_numbers_on_the_stand_in(built_book):

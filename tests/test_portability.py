@@ -145,11 +145,11 @@ def test_the_stand_in_opens_from_an_awkward_path(awkward_cache):
 
 
 def test_the_setup_check_accepts_an_awkward_cache(awkward_cache):
-    def offline(url: str) -> bool:
-        return False
+    def offline(url: str) -> fetch.DataDownloadError:
+        return fetch.DataDownloadError("no network here", "connect", "network")
 
-    data = check.check_data(cache_dir=awkward_cache, reachable=offline, source="auto")
-    assert data.passed, data.detail
+    data = check.check_data(cache_dir=awkward_cache, probe=offline, source="auto")
+    assert data.passed and data.warning, data.detail  # offline: the stand-in, with a warning
     assert str(awkward_cache) in data.detail
     assert check.check_disk_space(awkward_cache, minimum_gb=0.001).passed
 

@@ -285,11 +285,11 @@ def run_realdata_tests(env_update: dict[str, str]) -> subprocess.CompletedProces
 def test_realdata_tests_skip_without_the_file_and_fail_when_it_is_required(tmp_path):
     skipped = run_realdata_tests({fetch.DATA_DIR_ENV: str(tmp_path)})
     assert skipped.returncode == 0, skipped.stdout[-3000:]
-    assert "3 skipped" in skipped.stdout
+    assert "4 skipped" in skipped.stdout
     assert "run `make data`" in skipped.stdout
     required = run_realdata_tests({fetch.DATA_DIR_ENV: str(tmp_path), REQUIRE_ENV: "1"})
     assert required.returncode == 1
-    assert "3 errors" in required.stdout
+    assert "4 errors" in required.stdout
     assert f"{REQUIRE_ENV}=1" in required.stdout
 
 

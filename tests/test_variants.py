@@ -538,7 +538,7 @@ def test_presenters_variant_of_a_real_notebook_keeps_every_caveat_and_list(tmp_p
 def test_presenters_variant_keeps_the_synapses_caveat_and_the_summary():
     presenters = variants.make_presenters_notebook(jupytext.read(FULL), FULL)
     text = markdown_text(presenters)
-    assert "It does not prove synapses." in text
+    assert "It does not prove synapses;" in text
     summary = next(c.source for c in presenters.cells if "## Summary" in c.source)
     assert summary.count("\n- ") >= 4
     whats_next = next(c.source for c in presenters.cells if "## What's next" in c.source)

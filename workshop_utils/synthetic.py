@@ -40,12 +40,12 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   occasional unscored stretches (30-300 s); consecutive intervals are 1 s apart.
 - **19 head-direction (HD) cells** among the 31 ADN units: von Mises tuning
   ``rate = baseline + (peak - baseline) * exp(kappa * (cos(angle - preferred) - 1))`` with peak
-  12-30 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
+  10-25 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
   45 deg from the preferred direction); preferred directions cover the circle evenly (with jitter)
   and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
   report about 17 ms on average). HD cells are as active in sleep as in wake (no state gain).
   Measured on the stand-in (wake, 61 bins), once history and coupling act: tuning peaks about
-  10-40 Hz, baselines about 1-3 Hz, wake rates about 3-10 Hz.
+  10-35 Hz, baselines about 1-3 Hz, wake rates about 3-8 Hz.
 - **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
   one of them fires mostly in sleep (about 0.1 Hz in wake, 6 Hz in sleep). So the tutorial's
   filter (ADN, wake, rate > 1 Hz) keeps the 19 HD cells, as on the real data.
@@ -540,7 +540,7 @@ N_HEAD_DIRECTION_CELLS = 19
 # summed over lags) and signs drawn at random.
 # Tuning-curve peak of HD cells before history and coupling act (Hz), and the self-history
 # filter's size at lag 1 and time constant (s).
-PEAK_RATE_RANGE = (12.0, 30.0)
+PEAK_RATE_RANGE = (10.0, 25.0)
 SELF_EXCITATION_RANGE = (0.1, 0.3)
 SELF_TIMESCALE_RANGE = (0.01, 0.02)
 N_COUPLING_PARTNERS = 2

@@ -31,7 +31,7 @@ Code cells
       ```
 
   A longer one, or one that contains ``: `` or ``#`` or starts with a backtick (YAML would cut
-  or refuse it), uses a YAML block at the top of the cell (jupytext 1.19.6 reads both forms and
+  or refuse it), uses a YAML block at the top of the cell (the pinned jupytext reads both forms and
   writes this one when it rewrites a file)::
 
       ```{code-cell} ipython3
