@@ -6,6 +6,7 @@ import doctest
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator
 
 from workshop_utils import model_selection
 from workshop_utils.model_selection import BlockedKFold
@@ -35,19 +36,40 @@ def test_test_blocks_cover_the_recording_once_in_time_order():
     assert max(sizes) - min(sizes) <= 1
 
 
-def test_plugs_into_grid_search_and_never_shuffles():
-    from sklearn.linear_model import Ridge
+class RowRecorder(BaseEstimator):
+    """A scikit-learn estimator that records which rows it was fitted and scored on."""
+
+    seen: list = []
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        self.train_rows_ = X[:, 0].astype(int)
+        return self
+
+    def score(self, X, y):
+        RowRecorder.seen.append((self.alpha, self.train_rows_, X[:, 0].astype(int)))
+        return 0.0
+
+
+def test_grid_search_trains_and_tests_on_the_splitters_blocks_in_time_order():
     from sklearn.model_selection import GridSearchCV
 
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 2))
-    y = X @ np.array([1.0, -2.0]) + rng.normal(size=60)
-    search = GridSearchCV(Ridge(), {"alpha": [0.1, 10.0]}, cv=BlockedKFold(3, gap=5)).fit(X, y)
+    n_samples, gap = 60, 5
+    X = np.column_stack([np.arange(n_samples), np.zeros(n_samples)])  # column 0: the row
+    RowRecorder.seen = []
+    search = GridSearchCV(RowRecorder(), {"alpha": [0.1, 10.0]}, cv=BlockedKFold(3, gap=gap))
+    search.fit(X, np.zeros(n_samples))
     assert search.n_splits_ == 3
-    first, again = (list(BlockedKFold(3, gap=5).split(X)) for _ in range(2))
-    for (train_a, test_a), (train_b, test_b) in zip(first, again, strict=True):
-        np.testing.assert_array_equal(train_a, train_b)
-        np.testing.assert_array_equal(test_a, test_b)
+    expected = list(BlockedKFold(3, gap=gap).split(X))
+    for alpha in (0.1, 10.0):
+        runs = [(train, test) for a, train, test in RowRecorder.seen if a == alpha]
+        assert len(runs) == 3
+        for (train, test), (want_train, want_test) in zip(runs, expected, strict=True):
+            np.testing.assert_array_equal(test, want_test)  # the block itself, in time order
+            np.testing.assert_array_equal(train, want_train)
+            assert np.all(np.diff(test) == 1)
 
 
 @pytest.mark.parametrize(

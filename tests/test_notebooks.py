@@ -12,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks").glob("*.md"))
 
 
-def test_there_are_notebooks():
-    assert [p.stem for p in SOURCES if p.stem == "head_direction"] == ["head_direction"]
+def test_every_notebook_is_a_page_of_the_book_and_every_notebook_page_has_a_source():
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    notebook_pages = {page for page in pages if page.startswith("notebooks/")}
+    assert notebook_pages == {f"notebooks/{source.stem}" for source in SOURCES}
+    assert "notebooks/head_direction" in notebook_pages
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
