@@ -800,3 +800,18 @@ def test_posteriors_errors(posteriors):
         plotting.plot_posteriors(frames, 9900.0, 9910.0)
     with pytest.raises(ValueError, match="no posterior"):
         plotting.plot_posteriors(frames, 9804.0, 9808.0, decoded={"GLM": posteriors["heading"]})
+
+
+def test_long_model_names_wrap_instead_of_overlapping():
+    scores = pd.DataFrame(
+        {
+            "self-history only": [0.1, 0.2],
+            "all-to-all": [0.2, 0.3],
+            "head angle + all-to-all": [0.3, 0.4],
+        }
+    )
+    fig = plotting.plot_unit_scores(scores)
+    labels = [label.get_text() for label in fig.axes[0].get_xticklabels()]
+    assert labels == ["self-history\nonly", "all-to-all", "head angle +\nall-to-all"]
+    fig = plotting.plot_model_comparison(scores.iloc[0])
+    assert "head angle +\nall-to-all" in [t.get_text() for t in fig.axes[0].get_xticklabels()]

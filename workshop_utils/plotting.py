@@ -45,6 +45,7 @@ Helpers
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -763,7 +764,9 @@ def plot_model_comparison(
         raise ValueError("Give at least one score.")
     fig = plt.figure(figsize=(1.6 * len(series) + 2, 3.2), layout="constrained")
     ax = fig.add_subplot()
-    bars = ax.bar(series.index.astype(str), series.values, color="tab:blue")
+    bars = ax.bar(
+        [textwrap.fill(str(name), 14) for name in series.index], series.values, color="tab:blue"
+    )
     ax.bar_label(bars, fmt=fmt, padding=2)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_ylabel(ylabel)
@@ -816,7 +819,8 @@ def _plot_paired_scores(
     )
     if reference is not None:
         ax.axhline(reference, color="grey", linestyle="--", linewidth=0.8, zorder=0)
-    ax.set_xticks(x, [str(column) for column in scores.columns])
+    # Long model names wrap onto several lines instead of running into their neighbours.
+    ax.set_xticks(x, [textwrap.fill(str(column), 14) for column in scores.columns])
     ax.set_xlim(-0.5, scores.shape[1] - 0.5)
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
