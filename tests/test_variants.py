@@ -823,3 +823,13 @@ def test_presenters_notebook_runs_and_prints_what_the_full_one_prints(
     full = executed_notebook(built_book.root, "notebooks/head_direction")
     assert printed(presenters) == printed(full)
     assert "(18000, 80)" in printed(full)
+
+
+# ---------------------------------------------------------------------------------------------
+# The real notebooks' prompts (fails until every participant cell has a hand-written prompt)
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_participant_cell_of_a_real_notebook_has_a_prompt_that_gives_what_follows(source):
+    problems = variants.check_prompts(jupytext.read(source))
+    assert problems == [], f"{source.name}:\n" + "\n".join(problems)
