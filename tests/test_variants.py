@@ -833,3 +833,20 @@ def test_presenters_notebook_runs_and_prints_what_the_full_one_prints(
 def test_every_participant_cell_of_a_real_notebook_has_a_prompt_that_gives_what_follows(source):
     problems = variants.check_prompts(jupytext.read(source))
     assert problems == [], f"{source.name}:\n" + "\n".join(problems)
+
+
+def test_a_prompt_line_starting_with_a_number_is_prose_not_a_list_item():
+    prompt = (
+        "Build the penalty per weight: 0.1 for each history weight and\n"
+        "0 elsewhere, one value per feature.\n\n"
+        "2. A numbered step that is long enough to be wrapped onto a second line of the comment "
+        "text."
+    )
+    lines = variants.users_prompt(nbformat.v4.new_code_cell("x = 1", metadata={"prompt": prompt}))
+    lines = lines.splitlines()
+    assert (
+        lines[0]
+        == "# Build the penalty per weight: 0.1 for each history weight and 0 elsewhere, one"
+    )
+    step = next(i for i, line in enumerate(lines) if line.startswith("# 2. A numbered step"))
+    assert lines[step + 1].startswith("#    ")  # the numbered item keeps its hanging indent

@@ -1011,7 +1011,12 @@ def _comment(text: str, width: int = PROMPT_WIDTH) -> list[str]:
 
     for raw in text.strip().splitlines():
         stripped = raw.strip()
-        item = stripped[:2] in ("- ", "* ") or stripped.split(" ", 1)[0].rstrip(".").isdigit()
+        marker = stripped.split(" ", 1)[0]
+        # A list item starts with "- ", "* " or a number followed by "." or ")" ("2. ..."),
+        # not with a bare number ("0 elsewhere ...").
+        item = stripped[:2] in ("- ", "* ") or (
+            marker[-1:] in (".", ")") and marker[:-1].isdigit() and " " in stripped
+        )
         if not stripped:
             flush()
             lines.append("#")
