@@ -842,11 +842,9 @@ def test_a_prompt_line_starting_with_a_number_is_prose_not_a_list_item():
         "2. A numbered step that is long enough to be wrapped onto a second line of the comment "
         "text."
     )
-    lines = variants.users_prompt(nbformat.v4.new_code_cell("x = 1", metadata={"prompt": prompt}))
-    lines = lines.splitlines()
-    assert (
-        lines[0]
-        == "# Build the penalty per weight: 0.1 for each history weight and 0 elsewhere, one"
-    )
+    cell = nbformat.v4.new_code_cell("x = 1", metadata={"prompt": prompt})
+    lines = variants.users_prompt(cell).splitlines()
+    first = "# Build the penalty per weight: 0.1 for each history weight and 0 elsewhere, one value"
+    assert lines[:2] == [first, "# per feature."]
     step = next(i for i, line in enumerate(lines) if line.startswith("# 2. A numbered step"))
     assert lines[step + 1].startswith("#    ")  # the numbered item keeps its hanging indent
