@@ -105,16 +105,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def copy_repository(destination: Path) -> Path:
     """Copy the files a fresh clone would have (tracked, plus new files not ignored)."""
     import shutil
-    import subprocess
 
-    names = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for name in names:
+    from tools.repository import clone_files
+
+    for name in clone_files(ROOT):
         source = ROOT / name
         if source.is_file():
             target = destination / name

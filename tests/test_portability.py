@@ -166,6 +166,8 @@ def test_the_command_line_prints_the_path_with_this_systems_separator(awkward_ca
     assert process.returncode == 0, process.stdout + process.stderr
     expected = os.path.join(str(awkward_cache), "synthetic", synthetic.STAND_IN_FILENAME)
     assert f"{synthetic.STANDS_IN_FOR}: {expected} (synthetic)" in process.stdout
+    null = os.path.join(str(awkward_cache), "synthetic", synthetic.NULL_CONTROL_FILENAME)
+    assert f"synthetic null control: {null}" in process.stdout, "make data prepares it too"
 
 
 def test_a_cache_folder_under_home_is_expanded(tmp_path, monkeypatch):

@@ -207,19 +207,30 @@ def cache_dir() -> Path:
         If ``$WORKSHOP_DATA_DIR`` is a relative path: notebooks run from their own folder, so
         a relative cache would be a different folder for each of them.
     """
-    configured = os.environ.get(DATA_DIR_ENV, "").strip()
-    if configured:
-        folder = Path(configured).expanduser()
-        if not folder.is_absolute():
-            raise ValueError(
-                f"{DATA_DIR_ENV}={configured!r} is a relative path, so every program would look "
-                "for the data relative to the folder it runs in (notebooks run in notebooks/). "
-                f"Set an absolute path, e.g. export {DATA_DIR_ENV}={folder.absolute()}"
-            )
-        return folder
+    configured = _absolute_folder(
+        DATA_DIR_ENV,
+        "every program would look for the data relative to the folder it runs in (notebooks "
+        "run in notebooks/)",
+    )
+    if configured is not None:
+        return configured
     import platformdirs  # the folder pooch.os_cache uses, without importing pooch
 
     return Path(platformdirs.user_cache_dir("workshop_utils")).absolute()
+
+
+def _absolute_folder(variable: str, consequence: str) -> Path | None:
+    """Read a folder from an environment variable; None when unset, an error when relative."""
+    configured = os.environ.get(variable, "").strip()
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    if not folder.is_absolute():
+        raise ValueError(
+            f"{variable}={configured!r} is a relative path, so {consequence}. Set an absolute "
+            f"path, e.g. export {variable}={folder.absolute()}"
+        )
+    return folder
 
 
 def download_url(name: str) -> str:
@@ -1131,15 +1142,9 @@ def jax_cache_dir() -> Path:
     ValueError
         If ``$WORKSHOP_JAX_CACHE`` or ``$WORKSHOP_DATA_DIR`` is a relative path.
     """
-    configured = os.environ.get(JAX_CACHE_ENV, "").strip()
-    if configured:
-        folder = Path(configured).expanduser()
-        if not folder.is_absolute():
-            raise ValueError(
-                f"{JAX_CACHE_ENV}={configured!r} is a relative path, so each notebook would use "
-                f"its own cache. Set an absolute path, e.g. {folder.absolute()}"
-            )
-        return folder
+    configured = _absolute_folder(JAX_CACHE_ENV, "each notebook would use its own cache")
+    if configured is not None:
+        return configured
     return cache_dir() / "jax"
 
 
