@@ -815,3 +815,25 @@ def test_long_model_names_wrap_instead_of_overlapping():
     assert labels == ["self-history\nonly", "all-to-all", "head angle +\nall-to-all"]
     fig = plotting.plot_model_comparison(scores.iloc[0])
     assert "head angle +\nall-to-all" in [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+
+def test_unit_scores_name_their_rows_and_draw_unpaired_columns_as_dots():
+    paired = plotting.plot_unit_scores(
+        pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 3.0]}), row_label="held-out minute"
+    )
+    labels = paired.axes[0].get_legend_handles_labels()[1]
+    assert labels[0] == "one held-out minute (n = 2)"
+    assert len(paired.axes[0].lines) >= 2
+    unpaired = plotting.plot_unit_scores(
+        pd.DataFrame({"wake": [1.0, 2.0, np.nan], "SWS": [5.0, 6.0, 7.0]}),
+        row_label="interval",
+        reference=None,
+        paired=False,
+    )
+    ax = unpaired.axes[0]
+    dots = [collection.get_offsets() for collection in ax.collections[:2]]
+    assert [len(d) for d in dots] == [2, 3], "NaN padding is left out"
+    assert not [
+        line for line in ax.lines if len(line.get_xdata()) == 2 and line.get_color() == "0.7"
+    ]
+    assert ax.get_legend_handles_labels()[1][0] == "one interval"

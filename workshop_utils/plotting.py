@@ -796,16 +796,32 @@ def _plot_paired_scores(
     rows: str,
     summary: pd.DataFrame,
     summary_label: str,
+    paired: bool = True,
 ) -> Figure:
     """Draw each row as a grey line across the columns, and per column a centre and range.
 
     ``summary`` has rows ``"centre"``, ``"low"``, ``"high"`` and the columns of ``scores``.
+    Unpaired columns (``paired=False``) draw each value as a grey dot, spread a little
+    sideways, and no lines; NaN (a column with fewer values) is left out.
     """
     x = np.arange(scores.shape[1])
     fig = plt.figure(figsize=(1.4 * scores.shape[1] + 2.6, 3.6), layout="constrained")
     ax = fig.add_subplot()
-    lines = ax.plot(x, scores.to_numpy().T, color="0.7", linewidth=0.8, zorder=1)
-    lines[0].set_label(f"one {rows} (n = {len(scores)})")
+    if paired:
+        lines = ax.plot(x, scores.to_numpy().T, color="0.7", linewidth=0.8, zorder=1)
+        lines[0].set_label(f"one {rows} (n = {len(scores)})")
+    else:
+        for position, column in zip(x, scores.columns, strict=True):
+            values = scores[column].dropna().to_numpy()
+            spread = np.linspace(-0.15, 0.15, values.size) if values.size > 1 else np.zeros(1)
+            ax.scatter(
+                position + spread,
+                values,
+                s=12,
+                color="0.6",
+                zorder=1,
+                label=f"one {rows}" if position == 0 else None,
+            )
     centre = summary.loc["centre"].to_numpy()
     ax.errorbar(
         x,
@@ -831,6 +847,8 @@ def plot_unit_scores(
     scores: pd.DataFrame,
     ylabel: str = "Held-out pseudo-R²",
     reference: float | None = 0.0,
+    row_label: str = "unit",
+    paired: bool = True,
 ) -> Figure:
     """Draw per-unit scores across models, paired, with each model's median and quartiles.
 
@@ -844,6 +862,13 @@ def plot_unit_scores(
     reference : float or None, optional
         Height of a dashed horizontal reference line (default 0: no better than a constant
         rate); None draws none.
+    row_label : str, optional
+        What a row is, for the legend ("one unit", "one held-out minute", "one interval"...).
+    paired : bool, optional
+        Whether a row holds the same unit (or minute) under every column, drawn as a line
+        across them (default). With False, the columns are independent samples (e.g. the REM
+        and the SWS intervals), drawn as dots, and may hold different numbers of values (NaN
+        pads the shorter ones).
 
     Returns
     -------
@@ -856,11 +881,11 @@ def plot_unit_scores(
     ValueError
         If ``scores`` is not a non-empty DataFrame of numbers.
     """
-    table = _score_table(scores, "unit", min_rows=1)
+    table = _score_table(scores, row_label, min_rows=1)
     quartiles = table.quantile([0.5, 0.25, 0.75])
     quartiles.index = ["centre", "low", "high"]
     return _plot_paired_scores(
-        table, ylabel, reference, "unit", quartiles, "median and interquartile range"
+        table, ylabel, reference, row_label, quartiles, "median and interquartile range", paired
     )
 
 
