@@ -20,6 +20,79 @@ TIER_MARKERS = {
 }
 
 
+# ------------------------------------------------------------------- the Binder install
+
+_BINDER: dict = {}
+"""The background install of the Binder environment: its folder, venv, repository and process."""
+
+
+def _start_binder_install(folder: Path) -> dict:
+    """Copy the repository, make a fresh venv and start `pip install -r binder/requirements.txt`
+    in it, as repo2docker does, without waiting for it."""
+    import subprocess
+    import sys
+
+    repo = copy_repository(folder / "repo")
+    venv = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    log = open(folder / "install.log", "w", encoding="utf-8")  # noqa: SIM115 (closed at finish)
+    process = subprocess.Popen(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        cwd=repo,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return {
+        "folder": folder,
+        "repo": repo,
+        "venv": venv,
+        "python": python,
+        "process": process,
+        "log": log,
+    }
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the Binder install now when its test is selected: it downloads and unpacks while
+    the book builds, instead of after (it is mostly waiting on the disk and the network)."""
+    import tempfile
+
+    if any(item.get_closest_marker("binder") for item in session.items):
+        _BINDER.update(_start_binder_install(Path(tempfile.mkdtemp(prefix="workshop-binder-"))))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop an unfinished Binder install and remove its folder."""
+    import shutil
+
+    if _BINDER:
+        if _BINDER["process"].poll() is None:
+            _BINDER["process"].kill()
+            _BINDER["process"].wait()
+        _BINDER["log"].close()
+        shutil.rmtree(_BINDER["folder"], ignore_errors=True)
+        _BINDER.clear()
+
+
+@pytest.fixture(scope="session")
+def binder_install():
+    """The finished Binder install (started at collection): repository, venv, python, log."""
+    from types import SimpleNamespace
+
+    assert _BINDER, "the Binder install starts when a test marked binder is collected"
+    _BINDER["process"].wait(timeout=1800)
+    _BINDER["log"].flush()
+    output = (_BINDER["folder"] / "install.log").read_text(encoding="utf-8")
+    return SimpleNamespace(
+        returncode=_BINDER["process"].returncode,
+        output=output,
+        repo=_BINDER["repo"],
+        venv=_BINDER["venv"],
+        python=_BINDER["python"],
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Add the markers of :data:`TIER_MARKERS` before ``-m`` selects tests."""

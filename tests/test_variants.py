@@ -603,15 +603,21 @@ def test_demo_users_notebook_runs_to_the_end_once_filled_in(tmp_path):
 
 
 @pytest.mark.notebook
+@pytest.mark.book
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
-def test_users_notebook_runs_to_the_end_once_filled_in(
-    source, data_cache, tmp_path_factory, monkeypatch
-):
+def test_users_notebook_runs_to_the_end_once_filled_in(source, built_book, monkeypatch):
+    """Each users notebook, every blank filled with the full notebook's code, runs to the end
+    on the stand-in and prints what the full notebook printed in the book's own build (read
+    from its execution cache, so the full notebook is not run a second time)."""
     monkeypatch.setenv("WORKSHOP_DATA_SOURCE", "synthetic")
-    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(data_cache))
-    folder = tmp_path_factory.getbasetemp() / "participant-runs"  # one JAX cache for all runs
-    folder.mkdir(exist_ok=True)
-    full, filled = participant_run(source, folder)
+    monkeypatch.setenv("WORKSHOP_DATA_DIR", str(built_book.data_cache))  # the build's caches
+    full = executed_notebook(built_book.root, f"notebooks/{source.stem}")
+    filled = variants.make_users_notebook(jupytext.read(source), source, fill_blanks=True)
+    users = variants.make_users_notebook(jupytext.read(source), source)
+    assert len(filled.cells) == len(users.cells)
+    for blank, answer in zip(users.cells, filled.cells, strict=True):
+        assert answer.source.startswith(blank.source)
+    filled = run_notebook(filled, built_book.root / "notebooks")
     assert shapes(filled) == shapes(full)
     assert shapes(full), "the notebook prints shapes"
     assert printed(filled) == printed(full)
