@@ -346,6 +346,7 @@ def fitted_glm():
         }
 
 
+@pytest.mark.slow  # fits two NeMoS models
 def test_glm_log_rates_rebuild_the_model_prediction(fitted_glm, x64):
     model, basis, counts = fitted_glm["model"], fitted_glm["basis"], fitted_glm["counts"]
     heading_log_rate, other_log_rate = decoding.glm_log_rates(
@@ -361,6 +362,7 @@ def test_glm_log_rates_rebuild_the_model_prediction(fitted_glm, x64):
     np.testing.assert_allclose(rebuilt[10:], predicted[10:], rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.slow  # fits two NeMoS models
 def test_glm_log_rates_without_coupling_and_their_errors(fitted_glm, x64):
     import nemos as nmo
 

@@ -349,6 +349,7 @@ def test_behind_a_firewall_the_fallback_comes_within_seconds(cache, monkeypatch)
     assert fetch.CONNECT_TIMEOUT - 0.5 < elapsed < 15
 
 
+@pytest.mark.slow  # real processes and timeouts: several seconds (the full tier runs it)
 def test_a_server_that_never_answers_is_given_up_within_seconds(cache, server, monkeypatch):
     server.mode = "hang"
     elapsed, path, message = timed_fallback(monkeypatch, server.url)
@@ -576,6 +577,7 @@ def namespace_prefix(setup: str, folder: Path) -> list[str]:
 # ------------------------------------------------------------------ real processes: tests
 
 
+@pytest.mark.slow  # real processes and timeouts: several seconds (the full tier runs it)
 def test_several_processes_fetching_at_once_end_with_one_good_file(cache, server):
     server.mode = "trickle"
     server.body = CONTENT[:40]  # about 4 s: the others wait on the lock meanwhile
@@ -605,6 +607,7 @@ def _fetch_in_process(cache_folder: str, mirror: str, digest: str, queue) -> Non
     queue.put(fetch.fetch_data(NAME, source="real"))
 
 
+@pytest.mark.slow  # real processes and timeouts: several seconds (the full tier runs it)
 def test_kill_during_download_then_a_rerun_succeeds_at_once(cache, server):
     server.mode = "hold"
     env = child_env(cache, **{fetch.DATA_MIRROR_ENV: server.url})
@@ -624,6 +627,7 @@ def test_kill_during_download_then_a_rerun_succeeds_at_once(cache, server):
     assert partials(cache) == [] and leftovers(cache) == []
 
 
+@pytest.mark.slow  # real processes and timeouts: several seconds (the full tier runs it)
 def test_kill_during_generation_then_a_rerun_succeeds_at_once(tmp_path):
     folder = tmp_path / "fresh-cache"
     directory = folder / "synthetic"
@@ -701,6 +705,7 @@ def test_a_read_only_cache_holding_valid_files_is_used(cache, server, monkeypatc
     assert lines[1:] == [real, stand_in, real]
 
 
+@pytest.mark.slow  # real processes and timeouts: several seconds (the full tier runs it)
 def test_a_full_disk_is_not_called_a_network_problem(tmp_path, server):
     small = tmp_path / "small-disk"
     small.mkdir()
