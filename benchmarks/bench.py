@@ -82,6 +82,7 @@ for cell in notebook.cells:
         for line in cell.source.splitlines():
             if line.startswith("## "):
                 current = line[3:].strip()
+                sections.setdefault(current, 0.0)  # a section without code computes 0 s
         continue
     timing = cell.metadata.get("execution", {})
     if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
