@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -41,6 +42,16 @@ def test_build_succeeds_without_any_warning(built_book):
     ]
     assert sphinx_warnings == []
     assert "build succeeded" in process.stdout
+
+
+def test_notebooks_run_side_by_side_before_the_build_which_only_reads_them(built_book):
+    # `make book` runs the notebooks in parallel into the execution cache first. If the
+    # build could not match them there (another reader, another cache path), it would run each
+    # notebook a second time, one after another, and still pass: only its log tells.
+    log = built_book.process.stdout
+    sphinx_part = log[log.index("Running Sphinx") :]
+    assert "Executing notebook" not in sphinx_part
+    assert sphinx_part.count("Using cached notebook") == len(notebook_pages(built_book.root))
 
 
 def test_every_page_of_the_toc_is_rendered(built_book):
@@ -266,3 +277,65 @@ def test_rebuild_with_nothing_changed_reuses_the_execution_cache(built_book):
     process = make_book(built_book.root, built_book.data_cache)
     assert process.returncode == 0, process.stderr[-4000:]
     assert "Executing" not in process.stdout, "a rebuild with no change must not re-execute"
+
+
+TINY_NOTEBOOK = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# {title}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def test_the_parallel_step_caches_what_runs_and_reports_what_fails(tmp_path):
+    from jupyter_cache import get_cache
+
+    from tools.execute_notebooks import CACHE, execute_notebooks
+
+    (tmp_path / "_config.yml").write_text("execute:\n  timeout: 60\n")
+    sources = {
+        "adds": "print(1 + 1)",
+        "fails": "raise RuntimeError('broken on purpose')",
+        "multiplies": "print(6 * 7)",
+    }
+    notebooks = []
+    for name, code in sources.items():
+        path = tmp_path / f"{name}.md"
+        path.write_text(TINY_NOTEBOOK.format(title=name, code=code))
+        notebooks.append(path)
+
+    results = execute_notebooks(notebooks, root=tmp_path, jobs=2)
+
+    errors = {Path(uri).stem: error for uri, error in results.items()}
+    assert errors["adds"] is None and errors["multiplies"] is None
+    assert "broken on purpose" in errors["fails"]
+    cache = get_cache(tmp_path / CACHE)
+    cached = {Path(record.uri).stem: record for record in cache.list_cache_records()}
+    assert set(cached) == {"adds", "multiplies"}
+    outputs = cache.get_cache_bundle(cached["multiplies"].pk).nb.cells[0].outputs
+    assert outputs[0]["text"] == "42\n"
+    # Run again: only the failed notebook is tried again.
+    assert list(map(lambda uri: Path(uri).stem, execute_notebooks(notebooks, root=tmp_path))) == [
+        "fails"
+    ]
+
+
+def test_the_parallel_step_runs_at_most_two_notebooks_and_never_more_than_the_cores():
+    from tools.execute_notebooks import job_count
+
+    assert job_count(cores=8) == 2
+    assert job_count(cores=1) == 1
+    assert job_count(4, cores=2) == 2
+    assert job_count(3, cores=8) == 3
+    with pytest.raises(ValueError, match="--jobs must be 1 or more"):
+        job_count(0)
