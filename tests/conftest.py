@@ -175,6 +175,24 @@ def wake_population(stand_in):
 ROOT = Path(__file__).resolve().parents[1]
 
 
+MYST_HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
+
+
+def myst_notebook(code: str, title: str = "A test notebook") -> str:
+    """The text of a MyST Markdown notebook with one Python code cell holding ``code``."""
+    return f"{MYST_HEADER}\n# {title}\n\n```{{code-cell}} ipython3\n{code}\n```\n"
+
+
 def copy_repository(destination: Path) -> Path:
     """Copy the files a fresh clone would have (tracked, plus new files not ignored)."""
     import shutil

@@ -13,6 +13,7 @@ from conftest import (
     glue_problems,
     glued_values,
     make_book,
+    myst_notebook,
 )
 
 pytestmark = pytest.mark.book
@@ -279,24 +280,6 @@ def test_rebuild_with_nothing_changed_reuses_the_execution_cache(built_book):
     assert "Executing" not in process.stdout, "a rebuild with no change must not re-execute"
 
 
-TINY_NOTEBOOK = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# {title}
-
-```{{code-cell}} ipython3
-{code}
-```
-"""
-
-
 def test_the_parallel_step_caches_what_runs_and_reports_what_fails(tmp_path):
     from jupyter_cache import get_cache
 
@@ -311,7 +294,7 @@ def test_the_parallel_step_caches_what_runs_and_reports_what_fails(tmp_path):
     notebooks = []
     for name, code in sources.items():
         path = tmp_path / f"{name}.md"
-        path.write_text(TINY_NOTEBOOK.format(title=name, code=code))
+        path.write_text(myst_notebook(code, title=name))
         notebooks.append(path)
 
     results = execute_notebooks(notebooks, root=tmp_path, jobs=2)

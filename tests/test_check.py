@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import myst_notebook
 from test_fetch import Server, child_env, clear_data_settings, lock_held_elsewhere, read_only
 
 from workshop_utils import check, fetch, synthetic
@@ -645,28 +646,17 @@ def test_platform_is_the_second_check_and_its_failure_is_listed_with_its_fix(mon
 
 # ------------------------------------------------------------------------------- warm-up
 
-WARM_NOTEBOOK = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-```{code-cell} ipython3
-import jax
+WARM_NOTEBOOK = myst_notebook(
+    """import jax
 import jax.numpy as jnp
 
 import workshop_utils
 
 jax.config.update("jax_compilation_cache_dir", str(workshop_utils.jax_cache_dir()))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-print(float(jax.jit(lambda x: jnp.sin(x) * 2.0)(jnp.arange(3.0)).sum()))
-```
-"""
+print(float(jax.jit(lambda x: jnp.sin(x) * 2.0)(jnp.arange(3.0)).sum()))""",
+    title="Warm-up",
+)
 
 
 @pytest.mark.notebook
