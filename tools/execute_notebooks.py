@@ -2,7 +2,7 @@
 
 myst-nb executes the notebooks one after another while Sphinx reads them. Run first, a few at a
 time, into the same jupyter-cache (``_build/.jupyter_cache``), they are found there by the
-build, which then only reads them: on 2 cores a clean ``make book`` takes about a quarter less
+build, which then only reads them: on 2 cores a clean ``make book`` takes about a third less
 time. ``make book`` runs this before ``jupyter-book build``.
 
 jupyter-cache's own parallel executor (``jcache project execute --executor local-parallel``)
