@@ -57,8 +57,8 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   refractory period of 1-2 ms acts within a bin, and the real recording's fitted self-history
   filters are positive at the first lags (``shared/README.md``).
 - **Coupling** (between HD cells only): sparse, and unrelated to the tuning. Each HD cell
-  receives from 3 other HD cells drawn at random, each with a random sign and a net coupling
-  (summed over lags) of 0.6-1.2 in log rate: ``coupling_ij(k) = w_ij exp(-(k-1) dt / 30 ms)``.
+  receives from 2 other HD cells drawn at random, each with a random sign and a net coupling
+  (summed over lags) of 1.0-1.6 in log rate: ``coupling_ij(k) = w_ij exp(-(k-1) dt / 30 ms)``.
   Partners and signs are drawn without looking at the preferred directions on purpose: the
   shared head-direction input makes cells with similar preferred directions fire together, so a
   coupling that followed the preferred directions could not be told apart from that shared input.
@@ -536,13 +536,13 @@ _SHANK_LAYOUT = [
     (7, "thalamus", 1),
 ]
 N_HEAD_DIRECTION_CELLS = 19
-# Each HD cell receives from this many other HD cells, with these net couplings (in log rate,
-# summed over lags) and signs drawn at random.
 # Tuning-curve peak of HD cells before history and coupling act (Hz), and the self-history
 # filter's size at lag 1 and time constant (s).
 PEAK_RATE_RANGE = (10.0, 25.0)
 SELF_EXCITATION_RANGE = (0.1, 0.3)
 SELF_TIMESCALE_RANGE = (0.01, 0.02)
+# Each HD cell receives from this many other HD cells, with these net couplings (in log rate,
+# summed over lags) and signs drawn at random, and this time constant (s).
 N_COUPLING_PARTNERS = 2
 COUPLING_NET_RANGE = (1.0, 1.6)
 COUPLING_TIMESCALE = 0.03
