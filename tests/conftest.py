@@ -12,14 +12,6 @@ import pytest
 
 from workshop_utils import synthetic
 
-# Tests that leave the fast tier (`make test-fast`) but live in files this list does not own:
-# "file" or "file::test" -> marker (see the markers in pyproject.toml). Tests written from now on
-# carry their marker themselves.
-TIER_MARKERS = {
-    "test_fetch.py::test_a_download_in_a_notebook_shows_no_widget_nag": "notebook",
-}
-
-
 # ------------------------------------------------------------------- the Binder install
 
 _BINDER: dict = {}
@@ -91,16 +83,6 @@ def binder_install():
         venv=_BINDER["venv"],
         python=_BINDER["python"],
     )
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Add the markers of :data:`TIER_MARKERS` before ``-m`` selects tests."""
-    for item in items:
-        name = getattr(item, "originalname", item.name)
-        marker = TIER_MARKERS.get(f"{item.path.name}::{name}") or TIER_MARKERS.get(item.path.name)
-        if marker is not None:
-            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")

@@ -852,6 +852,7 @@ def test_cache_hits_do_not_import_pooch(tmp_path, data_cache):
     assert pooch_imported == "False"
 
 
+@pytest.mark.notebook
 def test_a_download_in_a_notebook_shows_no_widget_nag(cache, monkeypatch):
     """In Jupyter without ipywidgets, tqdm.auto would warn "IProgress not found" on import."""
     import nbformat

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import myst_notebook
 
 from tools import linkcheck
 
@@ -154,19 +155,6 @@ def test_fast_tier_is_the_same_in_the_makefile_the_workflow_and_pyproject():
     assert step_running(fast, "pytest")["run"] == f'python -m pytest -m "{expected}"'
 
 
-def test_every_test_marked_out_of_the_fast_tier_by_conftest_exists():
-    from conftest import TIER_MARKERS
-
-    markers = set(pytest_markers())
-    for entry, marker in TIER_MARKERS.items():
-        assert marker in markers, entry
-        file, _, test = entry.partition("::")
-        source = (ROOT / "tests" / file).read_text(encoding="utf-8")
-        assert not test or re.search(rf"^def {test}\(", source, re.MULTILINE), (
-            f"{entry} no longer exists: update TIER_MARKERS in tests/conftest.py"
-        )
-
-
 def test_tests_run_on_every_push_and_pull_request_on_three_systems():
     tests = workflow("tests.yml")
     assert {"push", "pull_request"} <= set(tests["on"])
@@ -283,10 +271,7 @@ def test_linkcheck_reads_the_book_without_executing_it(tmp_path, unused_tcp_port
         f"# Tiny\n\nA [dead link](http://127.0.0.1:{unused_tcp_port}/gone).\n", encoding="utf-8"
     )
     (tmp_path / "page.md").write_text(
-        "---\njupytext:\n  text_representation:\n    format_name: myst\n"
-        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Page\n\n"
-        "```{code-cell} ipython3\nopen('executed.txt', 'w').write('ran')\n```\n",
-        encoding="utf-8",
+        myst_notebook("open('executed.txt', 'w').write('ran')", title="Page"), encoding="utf-8"
     )
     # In its own process, as `make linkcheck` runs it: Sphinx keeps registries per process,
     # and another test of this session may already have set up myst-nb in this one.
