@@ -1082,12 +1082,6 @@ def users_prompt(cell: nbformat.NotebookNode) -> str:
     return "\n".join(lines)
 
 
-def _given_by_prompt(cell: nbformat.NotebookNode) -> set[str]:
-    """Names a participant cell's prompt gives: backticked names and defined functions."""
-    names = _prompt_names(str(cell.metadata.get(PROMPT_KEY, "")))
-    return names | {node.name for node in _definitions(_python(cell.source))}
-
-
 def _prompt_problems(notebook: nbformat.NotebookNode) -> list[tuple[int, str]]:
     problems: list[tuple[int, str]] = []
     given: set[str] = set()
@@ -1143,7 +1137,8 @@ def _prompt_problems(notebook: nbformat.NotebookNode) -> list[tuple[int, str]]:
                             "signature: add a docstring or a prompt.",
                         )
                     )
-        given |= _given_by_prompt(cell)
+        # What the prompt gives: its backticked names, and the functions the cell defines.
+        given |= _prompt_names(prompt) | {definition.name for definition in definitions}
     return problems
 
 
