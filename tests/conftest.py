@@ -117,10 +117,10 @@ def ground_truth(stand_in_path: Path) -> synthetic.GroundTruth:
 
 @pytest.fixture(scope="session")
 def wake_population(stand_in):
-    """The tutorial's population: ADN units in wake above 1 Hz, sorted by preferred direction.
+    """The tutorial's population: ADN units in wake above 1 Hz.
 
-    Returns a dict with the filtered ``TsGroup`` (``units``), the wake head angle, the tuning
-    curves, the preferred directions and the first three minutes of wake binned at 10 ms.
+    Returns a dict with the wake epoch (``wake``), the filtered ``TsGroup`` (``units``), their
+    tuning curves (``tuning``) and preferred directions (``preferred``).
     """
     import pynapple as nap
 
@@ -128,30 +128,15 @@ def wake_population(stand_in):
     wake = epochs[epochs.tags == "wake"]
     spikes = stand_in["units"].restrict(wake)
     units = spikes[(spikes.location == "adn") & (spikes.rate > 1.0)]
-    angle = stand_in["ry"].restrict(wake)
     tuning = nap.compute_tuning_curves(
-        units, angle, bins=61, range=(0, 2 * np.pi), feature_names=["head_direction"]
+        units,
+        stand_in["ry"].restrict(wake),
+        bins=61,
+        range=(0, 2 * np.pi),
+        feature_names=["head_direction"],
     )
     preferred = tuning.coords["head_direction"].values[tuning.values.argmax(axis=1)]
-    order = np.argsort(preferred)
-    first_minutes = nap.IntervalSet(wake.start[0], wake.start[0] + 180.0)
-    counts = units.count(0.01, first_minutes)
-    counts = nap.TsdFrame(
-        counts.t,
-        counts.values[:, order],
-        time_support=counts.time_support,
-        columns=np.asarray(units.index)[order],
-    )
-    return {
-        "wake": wake,
-        "units": units,
-        "angle": angle,
-        "tuning": tuning,
-        "preferred": preferred,
-        "order": order,
-        "counts": counts,
-        "sorted_ids": np.asarray(units.index)[order],
-    }
+    return {"wake": wake, "units": units, "tuning": tuning, "preferred": preferred}
 
 
 ROOT = Path(__file__).resolve().parents[1]
