@@ -57,11 +57,6 @@ TWO_PI = 2 * np.pi
 # ------------------------------------------------------------------------------ validation
 
 
-def _values(data: Any) -> np.ndarray:
-    """Return the values of a pynapple object, pandas object or array, as a NumPy array."""
-    return np.asarray(getattr(data, "values", data))
-
-
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
     """Return the floating dtype the arrays promote to, as far as JAX's precision allows."""
     return jax.dtypes.canonicalize_dtype(np.result_type(*arrays, np.float32))
@@ -143,8 +138,8 @@ def heading_log_likelihood(
     ValueError
         If a shape does not match, a count is negative, or a value is NaN or infinite.
     """
-    counts = _values(counts)
-    heading_log_rate = _values(heading_log_rate)
+    counts = np.asarray(counts)
+    heading_log_rate = np.asarray(heading_log_rate)
     if counts.ndim != 2:
         raise ValueError(f"counts must be 2-D (bins, cells); got shape {counts.shape}.")
     n_bins, n_cells = counts.shape
@@ -156,7 +151,7 @@ def heading_log_likelihood(
     other_log_rate = (
         np.zeros(n_cells, dtype=heading_log_rate.dtype)
         if other_log_rate is None
-        else _values(other_log_rate)
+        else np.asarray(other_log_rate)
     )
     if other_log_rate.shape not in {(n_bins, n_cells), (n_cells,)}:
         raise ValueError(
@@ -291,7 +286,7 @@ def step_std_from_heading(
         If the heading is not 1-D and finite, ``lag_bins`` is not a positive integer, or no
         segment is longer than ``lag_bins``.
     """
-    heading = _values(heading).astype(float)
+    heading = np.asarray(heading).astype(float)
     if heading.ndim != 1 or heading.size < 2:
         raise ValueError(
             f"heading must be 1-D with 2 angles or more (one per bin); got shape {heading.shape}."
@@ -354,8 +349,8 @@ def _chain_inputs(
     segment_starts: Sequence[int] | None,
 ) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
     """Check the inputs of a hidden Markov chain; return them as JAX arrays of one dtype."""
-    log_likelihood = _values(log_likelihood)
-    log_transition = _values(log_transition)
+    log_likelihood = np.asarray(log_likelihood)
+    log_transition = np.asarray(log_transition)
     if log_likelihood.ndim != 2 or log_likelihood.shape[0] == 0:
         raise ValueError(
             f"log_likelihood must be 2-D (bins, states) with at least one bin; got shape "
@@ -532,14 +527,16 @@ def decode_posterior(
         )
     keep = np.ones(len(counts), dtype=bool)
     if other_log_rate is not None:
-        other_log_rate = _values(other_log_rate)
+        other_log_rate = np.asarray(other_log_rate)
         if other_log_rate.shape == counts.shape:
             keep = ~np.isnan(other_log_rate).any(axis=1)
             other_log_rate = other_log_rate[keep]
     if not keep.any():
         raise ValueError("No bin is left to decode: other_log_rate is NaN in every bin.")
     times = counts.t[keep]
-    log_likelihood = heading_log_likelihood(_values(counts)[keep], heading_log_rate, other_log_rate)
+    log_likelihood = heading_log_likelihood(
+        np.asarray(counts)[keep], heading_log_rate, other_log_rate
+    )
     if log_transition is None:
         posterior = softmax(log_likelihood, axis=1)
     else:
@@ -646,7 +643,7 @@ def glm_log_rates(
     def term(label: str, component_input: Any) -> np.ndarray:
         # A component of a composite basis cannot compute features alone (NeMoS sets input
         # shapes on the root); a scikit-learn clone has the same parameters and no parent.
-        features = _values(clone(basis[label]).compute_features(component_input))
+        features = np.asarray(clone(basis[label]).compute_features(component_input))
         weights = np.asarray(coefficients[label]).reshape(-1, n_cells)
         return features.reshape(features.shape[0], -1) @ weights
 
@@ -686,7 +683,7 @@ def posterior_circular_mean(posterior: Any, grid: Any | None = None) -> Any:
     ValueError
         If the grid does not have one heading per column.
     """
-    values = _values(posterior).astype(float)
+    values = np.asarray(posterior).astype(float)
     grid = np.asarray(posterior.columns if grid is None else grid, dtype=float)
     if values.ndim != 2 or grid.shape != (values.shape[1],):
         raise ValueError(
@@ -715,7 +712,7 @@ def circular_error(a: Any, b: Any) -> np.ndarray:
     np.ndarray
         ``|a - b|`` wrapped to [0, π].
     """
-    return np.abs(np.angle(np.exp(1j * (_values(a) - _values(b)))))
+    return np.abs(np.angle(np.exp(1j * (np.asarray(a) - np.asarray(b)))))
 
 
 def circular_interp(x: Any, xp: Any, fp: Any) -> np.ndarray:
@@ -738,4 +735,4 @@ def circular_interp(x: Any, xp: Any, fp: Any) -> np.ndarray:
     np.ndarray
         Interpolated angles in [0, 2π).
     """
-    return np.mod(np.interp(_values(x), _values(xp), np.unwrap(_values(fp))), TWO_PI)
+    return np.mod(np.interp(np.asarray(x), np.asarray(xp), np.unwrap(np.asarray(fp))), TWO_PI)
