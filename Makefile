@@ -57,7 +57,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "$(FAST_TESTS)"
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python -m benchmarks.bench
 
 variants: $(STAMP)
 	$(BIN)/python -m workshop_utils.variants --output variants --results benchmarks/results.json --agendas book/agendas.yml notebooks/*.md

@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools.repository import copy_clone
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
 PYTHON = sys.executable
@@ -121,23 +123,6 @@ def page_weight_mb(html: Path) -> float:
     return total / 1e6
 
 
-def scratch_copy(destination: Path) -> Path:
-    """Copy the tracked files of the repository (as a fresh clone would have them)."""
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for name in files:
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (ROOT / name).is_file():
-            shutil.copy2(ROOT / name, target)
-    return destination
-
-
 def previous_values() -> dict[str, float]:
     """The figures of the last run, by measure (empty if there was none)."""
     try:
@@ -211,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="workshop-bench-"))
-    repo = scratch_copy(scratch / "repo")
+    repo = copy_clone(scratch / "repo", ROOT)
     data_dir = scratch / "data"
     env = {
         **os.environ,

@@ -162,17 +162,9 @@ def myst_notebook(code: str, title: str = "A test notebook") -> str:
 
 def copy_repository(destination: Path) -> Path:
     """Copy the files a fresh clone would have (tracked, plus new files not ignored)."""
-    import shutil
+    from tools.repository import copy_clone
 
-    from tools.repository import clone_files
-
-    for name in clone_files(ROOT):
-        source = ROOT / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return destination
+    return copy_clone(destination, ROOT)
 
 
 def make_book(repo: Path, data_cache: Path):

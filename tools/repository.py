@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -346,6 +347,30 @@ def clone_files(root: Path = ROOT) -> list[str]:
         text=True,
         check=True,
     ).stdout.splitlines()
+
+
+def copy_clone(destination: Path, root: Path = ROOT) -> Path:
+    """Copy the files a fresh clone would have (:func:`clone_files`) into ``destination``.
+
+    Parameters
+    ----------
+    destination : Path
+        Folder to copy into; created as needed.
+    root : Path, optional
+        A git working tree.
+
+    Returns
+    -------
+    Path
+        ``destination``.
+    """
+    for name in clone_files(root):
+        source = root / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
 
 
 def repository_files(root: Path = ROOT) -> list[Path]:
