@@ -274,6 +274,14 @@ def test_data_synthetic_source_needs_no_network(tmp_path):
     assert "generated on first use" in result.detail
 
 
+def test_data_symlink_at_the_stand_in_lock_fails_with_its_own_fix(tmp_path):
+    (tmp_path / "synthetic").mkdir()
+    (tmp_path / "synthetic" / ".stand-in.lock").symlink_to(tmp_path / "nowhere")
+    result = check.check_data(tmp_path, probe=never_called, source="synthetic")
+    assert result.status == "FAIL"
+    assert "symbolic link" in result.detail and result.fix == "Delete it."
+
+
 def test_data_unknown_source_fails(tmp_path, monkeypatch):
     monkeypatch.setenv(fetch.DATA_SOURCE_ENV, "osf")
     result = check.check_data(tmp_path, probe=online)

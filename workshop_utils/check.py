@@ -547,9 +547,9 @@ def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
         if plan.stand_in_problem is not None:
             return (
                 "fail",
-                f"{file}: the synthetic stand-in cannot be generated: {plan.stand_in_problem}",
-                f"Point {fetch.DATA_DIR_ENV} to a folder you can write to, e.g. "
-                f"`export {fetch.DATA_DIR_ENV}=$HOME/workshop-data`.",
+                f"{file}: the synthetic stand-in cannot be generated: "
+                f"{plan.stand_in_problem.reason}",
+                plan.stand_in_problem.fix,
             )
         return (
             "pass",

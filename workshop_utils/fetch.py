@@ -465,9 +465,9 @@ class Resolution:
         Whether the file has a synthetic stand-in.
     stand_in : Path or None
         The cached stand-in, when it is complete and untampered.
-    stand_in_problem : str or None
-        Why the stand-in could not be generated (its folder cannot be written), when it is
-        not cached.
+    stand_in_problem : DataDownloadError or None
+        Why the stand-in could not be generated (its folder cannot be written, or its lock
+        file is not a file), with the fix, when it is not cached.
     problem : DataDownloadError or None
         Why the real file cannot be obtained now, when it is not cached: the error
         :func:`fetch_data` would meet (and, with ``source="auto"``, fall back on). Local causes
@@ -486,7 +486,7 @@ class Resolution:
     found: str
     has_stand_in: bool
     stand_in: Path | None
-    stand_in_problem: str | None
+    stand_in_problem: DataDownloadError | None
     problem: DataDownloadError | None
 
 
@@ -531,15 +531,13 @@ def resolve(
     _seconds(LOCK_TIMEOUT_ENV, LOCK_TIMEOUT)
     url = download_url(name)
     path = folder / data_file.name
-    has_stand_in = name == synthetic.STANDS_IN_FOR
+    has_stand_in = _has_stand_in(name)
     stand_in = stand_in_problem = None
     if has_stand_in:
-        directory = folder / "synthetic"
+        directory = _stand_in_folder(folder)
         stand_in = synthetic.cached_stand_in(directory) if directory.is_dir() else None
         if stand_in is None:
-            stand_in_problem = _storage_problem(directory) or _lock_problem(
-                directory / ".stand-in.lock"
-            )
+            stand_in_problem = _stand_in_problem(directory)
     cached, found = (False, "") if chosen == "synthetic" else _cache_state(path, data_file.sha256)
     problem = None
     if chosen != "synthetic" and not cached:
@@ -691,6 +689,26 @@ def _has_stand_in(name: str) -> bool:
     from . import synthetic
 
     return name == synthetic.STANDS_IN_FOR
+
+
+STAND_IN_LOCK = "stand-in"
+"""Name of the lock (``.stand-in.lock``) held while the stand-in is generated."""
+
+
+def _stand_in_folder(folder: Path) -> Path:
+    """Where the synthetic stand-in lives in the cache folder ``folder``."""
+    return folder / "synthetic"
+
+
+def _stand_in_problem(directory: Path) -> DataDownloadError | None:
+    """Say why the stand-in cannot be generated in ``directory``, with the fix, or None."""
+    storage = _storage_problem(directory)
+    if storage is not None:
+        return DataDownloadError(storage, _write_fix(), "storage")
+    lock = _lock_problem(_lock_path(directory, STAND_IN_LOCK))
+    if lock is not None:
+        return DataDownloadError(lock, "Delete it.", "cache")
+    return None
 
 
 def _real(data_file: DataFile, folder: Path) -> Path:
@@ -951,14 +969,14 @@ def url_problem(url: str) -> DataDownloadError | None:
 def _stand_in(name: str, folder: Path, null_control: bool = False) -> Path:
     from . import synthetic
 
-    if name != synthetic.STANDS_IN_FOR:
+    if not _has_stand_in(name):
         raise ValueError(f"There is no synthetic stand-in for {name!r}.")
-    directory = folder / "synthetic"
+    directory = _stand_in_folder(folder)
     cached = synthetic.cached_stand_in(directory, null_control=null_control)
     if cached is not None:
         return cached
     _writable_folder(directory)
-    with _lock(directory / ".stand-in.lock"):
+    with _lock(_lock_path(directory, STAND_IN_LOCK)):
         _remove_partials(directory, PARTIAL_PREFIX)
         return synthetic.cached_stand_in(
             directory, null_control=null_control
