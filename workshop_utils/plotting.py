@@ -38,6 +38,8 @@ Helpers
 - :func:`plot_decoded_heading`, :func:`plot_correlation_matrices`, :func:`plot_recovery`:
   figures of the sleep and ground-truth notebooks.
 - :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
+- :func:`plot_posteriors`: decoders' posteriors over a window, one panel each, with the
+  decoded and the true heading (decoding notebook).
 
 ``STYLE_PATH`` is the workshop's Matplotlib style; notebooks apply it with
 ``plt.style.use(plotting.STYLE_PATH)`` (it also makes animations play inline).
@@ -78,6 +80,7 @@ __all__ = [
     "plot_history_filters",
     "plot_history_window",
     "plot_model_comparison",
+    "plot_posteriors",
     "plot_rates_vs_counts",
     "plot_recovery",
     "plot_tuning_curves",
@@ -1386,8 +1389,6 @@ def plot_cv_scores(
 # that). The per-decoder error figure is ``plot_unit_scores`` (rows: held-out segments, columns:
 # decoders, median and interquartile range).
 
-__all__ += ["plot_posteriors"]  # here, so that this section is self-contained
-
 
 def _break_at_wraps(times: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Insert NaN where an angle jumps across 0/2π, so that a line is not drawn across."""
@@ -1436,13 +1437,11 @@ def plot_posteriors(
     """
     if not posteriors:
         raise ValueError("Give at least one posterior, e.g. {'Bayesian': posterior}.")
-    if end <= start:
-        raise ValueError(f"The window must end after it starts; got start={start}, end={end}.")
     decoded = dict(decoded or {})
     unknown = sorted(set(decoded) - set(posteriors))
     if unknown:
         raise ValueError(f"decoded has headings for {unknown}, which have no posterior.")
-    windows = {name: posterior.get(start, end) for name, posterior in posteriors.items()}
+    windows = {name: _window(posterior, start, end) for name, posterior in posteriors.items()}
     empty = [name for name, window in windows.items() if len(window) == 0]
     if empty:
         raise ValueError(f"No posterior bin of {empty} lies between {start} and {end}.")
