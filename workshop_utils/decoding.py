@@ -243,11 +243,10 @@ def random_walk_transition(grid: Any, step_std: float) -> np.ndarray:
     turns = int(np.ceil(12 * step_std / TWO_PI)) + 1
     moves = np.arange(n)[None, :] + n * np.arange(-turns, turns + 1)[:, None]
     by_distance = ive(np.abs(moves), x).sum(axis=0)  # exp(-x) I_d(x): never overflows
+    by_distance /= by_distance.sum()  # every row below is this vector rotated: rows sum to 1
     offsets = (np.arange(n)[None, :] - np.arange(n)[:, None]) % n
     with np.errstate(divide="ignore"):
-        log_transition = np.log(by_distance[offsets])
-    log_transition -= np.log(np.exp(log_transition).sum(axis=1, keepdims=True))
-    return log_transition
+        return np.log(by_distance[offsets])
 
 
 def step_std_from_heading(
