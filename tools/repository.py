@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from workshop_utils.variants import github_pages_url
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFIG = "_config.yml"
@@ -97,7 +99,7 @@ class Repository:
     @property
     def website(self) -> str:
         """Return the GitHub Pages address the website workflow publishes to."""
-        return f"https://{self.owner.lower()}.github.io/{self.name}/"
+        return github_pages_url(self.owner, self.name)
 
     @property
     def zip_url(self) -> str:

@@ -144,6 +144,7 @@ __all__ = [
     "agenda_markdown",
     "check_agendas",
     "check_prompts",
+    "github_pages_url",
     "main",
     "make_presenters_notebook",
     "make_users_notebook",
@@ -415,7 +416,28 @@ def website_url(config: str | Path) -> str:
             f"repository.url in {config} is {url!r}, not a GitHub repository address "
             "(https://github.com/<owner>/<repo>): the website address is derived from it."
         )
-    owner, repository = parts[0].lower(), parts[1].removesuffix(".git")
+    return github_pages_url(parts[0], parts[1].removesuffix(".git"))
+
+
+def github_pages_url(owner: str, repository: str) -> str:
+    """Return the GitHub Pages address of ``github.com/<owner>/<repository>``.
+
+    ``https://<owner>.github.io/<repository>/`` (the owner in lower case), or
+    ``https://<owner>.github.io/`` for a repository named ``<owner>.github.io``.
+
+    Parameters
+    ----------
+    owner : str
+        The GitHub account or organisation.
+    repository : str
+        The repository's name.
+
+    Returns
+    -------
+    str
+        The address, ending with ``/``.
+    """
+    owner = owner.lower()
     if repository.lower() == f"{owner}.github.io":
         return f"https://{owner}.github.io/"
     return f"https://{owner}.github.io/{repository}/"
