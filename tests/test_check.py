@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -147,6 +148,41 @@ def test_jax_wrong_answer_fails(monkeypatch):
     result = check.check_jax()
     assert not result.passed
     assert "jit matmul gave" in result.detail
+
+
+def test_fast_compiler_flags_are_set_on_the_pinned_jaxlib_and_keep_the_users_own():
+    from importlib.metadata import version
+
+    environ = {"XLA_FLAGS": "--xla_dump_to=/tmp/dump"}
+    assert check.use_fast_compiler(environ) is True
+    assert environ["XLA_FLAGS"].split() == ["--xla_dump_to=/tmp/dump", *check.FAST_COMPILER_FLAGS]
+    assert check.use_fast_compiler(environ) is True  # twice: nothing added again
+    assert environ["XLA_FLAGS"].split() == ["--xla_dump_to=/tmp/dump", *check.FAST_COMPILER_FLAGS]
+
+    own_choice = {"XLA_FLAGS": "--xla_cpu_use_fusion_emitters=true"}
+    check.use_fast_compiler(own_choice, jaxlib_version=version("jaxlib"))
+    assert own_choice == {"XLA_FLAGS": "--xla_cpu_use_fusion_emitters=true"}
+
+
+def test_fast_compiler_flags_are_left_out_on_another_jaxlib():
+    # XLA aborts the process on an option it does not know (Colab keeps its own JAX).
+    environ: dict[str, str] = {}
+    assert check.use_fast_compiler(environ, jaxlib_version="0.4.1") is False
+    assert environ == {}
+
+
+def test_the_installed_xla_accepts_the_fast_compiler_flags():
+    # A flag the installed XLA does not know kills the process before this prints.
+    code = (
+        "from workshop_utils import check\n"
+        "assert check.use_fast_compiler()\n"
+        "import jax.numpy as jnp\n"
+        "print(float(jnp.arange(4.0).sum()))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "XLA_FLAGS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "6.0"
 
 
 # ------------------------------------------------------------------------------ Matplotlib
