@@ -61,7 +61,6 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from scipy.stats import linregress
 
 __all__ = [
     "STYLE_PATH",
@@ -488,6 +487,11 @@ def animate_sliding_window(
         image.set_data(rows)
         return window, target, image, oldest, newest
 
+    # Lay the first frame out once, then keep that layout: every frame has the same labels,
+    # and constrained layout would otherwise solve it again for each frame.
+    draw_frame(0)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
     animation = FuncAnimation(fig, draw_frame, frames=n_frames, interval=interval, blit=False)
     animation.draw_frame = draw_frame  # public handle on the frame function, for tests
     plt.close(fig)
@@ -1234,6 +1238,9 @@ def plot_recovery(
     low, high = low - pad, high + pad
     fig = plt.figure(figsize=(3.6 * len(arrays) + 0.6, 3.9), layout="constrained")
     axes = fig.subplots(1, len(arrays), sharex=True, sharey=True, squeeze=False)[0]
+    # Imported here: scipy.stats takes 0.4 s to import, which every notebook would pay otherwise.
+    from scipy.stats import linregress
+
     for ax, (name, values) in zip(axes, arrays.items(), strict=True):
         fit = linregress(truth, values)
         ax.axhline(0, color="grey", linewidth=0.6, zorder=0)
