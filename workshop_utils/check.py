@@ -763,7 +763,7 @@ FAST_COMPILER_FLAGS = ("--xla_cpu_use_fusion_emitters=false",)
 """XLA options that make JAX compile the notebooks' models faster on a CPU.
 
 With XLA's fusion emitters off, its older CPU code generator compiles NeMoS's solvers and the
-small operations around them in about half the time, and the compiled models run as fast
+small operations around them in about 40 % less time, and the compiled models run as fast
 (measured with ``make bench`` on the pinned jaxlib). XLA stops the whole process on an option
 it does not know, so :func:`use_fast_compiler` sets them only for the jaxlib they were measured
 on.
