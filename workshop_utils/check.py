@@ -765,9 +765,9 @@ FAST_COMPILER_FLAGS = ("--xla_cpu_use_fusion_emitters=false",)
 With XLA's fusion emitters off, its older CPU code generator compiles NeMoS's solvers and the
 small operations around them in about 40 % less time (measured with ``make bench`` on the
 pinned jaxlib). Short fits run as fast; the long fits of the ground_truth notebook ran slower
-(59 s instead of 39 s once compiled), so that notebook does without. XLA stops the whole process on an option
-it does not know, so :func:`use_fast_compiler` sets them only for the jaxlib they were measured
-on.
+(59 s instead of 39 s once compiled), so that notebook does without. XLA stops the whole
+process on an option it does not know, so :func:`use_fast_compiler` sets them only for the
+jaxlib they were measured on.
 """
 
 
