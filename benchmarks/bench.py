@@ -6,12 +6,14 @@ the working tree neither help nor suffer:
 
 - generating the stand-in and its null control, and a cache hit of ``fetch_data``;
 - ``import workshop_utils.fetch`` in a fresh interpreter (nothing imported before it);
-- executing each notebook top to bottom as a new participant would, with an empty JAX
-  compilation cache of its own ("cold"), then again with that cache filled ("warm"), timed
-  from starting its kernel to the last cell's result (the kernel's exit after that, which
-  nobody waits for, is listed apart);
+- executing each notebook's presenters variant (the complete code a participant runs, without
+  the book's cells that glue numbers into its text) top to bottom as a new participant would,
+  with an empty JAX compilation cache of its own ("cold"), then again with that cache filled
+  ("warm"), timed from starting its kernel to the last cell's result (the kernel's exit after
+  that, which nobody waits for, is listed apart);
 - ``make check``'s warm-up of every notebook in a fresh cache, and the first run of the first
-  notebook after it, as a participant who ran ``make check`` before the workshop would;
+  notebook after it, as a participant who ran ``make check`` before the workshop would; and
+  the book's own source of the first notebook, for comparison;
 - a clean ``make book`` (empty execution and JAX caches) and a rebuild with nothing changed;
 - the weight of each rendered notebook page (HTML plus the images it shows);
 - the peak memory of each notebook's kernel.
@@ -262,14 +264,22 @@ def main(argv: list[str] | None = None) -> int:
         0.3,
     )
 
+    # Participants run the presenters notebooks (complete code, solutions included), not the
+    # book's sources, whose extra cells only glue numbers into the website's text.
+    notebooks = sorted((repo / "notebooks").glob("*.md"))
+    variants_command = [PYTHON, "-m", "workshop_utils.variants", "--output", "variants"]
+    run([*variants_command, *map(str, notebooks)], repo, env)
+
+    def presenters(notebook: Path) -> Path:
+        return repo / "variants" / f"{notebook.stem}_presenters.ipynb"
+
     sections: dict[str, dict[str, float]] = {}
     notebook_rows = []
-    notebooks = sorted((repo / "notebooks").glob("*.md"))
     for notebook in notebooks:
         limits = NOTEBOOK_LIMITS.get(notebook.stem, DEFAULT_NOTEBOOK_LIMIT)
         own_cache = {**env, "WORKSHOP_JAX_CACHE": str(scratch / "jax" / notebook.stem)}
-        cold = execute_notebook(notebook, own_cache)
-        warm = execute_notebook(notebook, own_cache)
+        cold = execute_notebook(presenters(notebook), own_cache)
+        warm = execute_notebook(presenters(notebook), own_cache)
         sections[notebook.stem] = {name: round(s, 1) for name, s in cold["sections"].items()}
         for kind, result, label in (
             ("cold", cold, "first run, every cache empty"),
@@ -298,9 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     first = repo / "notebooks" / "head_direction.md"
     add(
         "head_direction: first run after make check",
-        execute_notebook(first, checked)["seconds"],
+        execute_notebook(presenters(first), checked)["seconds"],
         "s",
         NOTEBOOK_LIMITS["head_direction"]["warm"],
+    )
+    # For comparison, the book's own source of the first notebook, glue cells included.
+    book_source = {**env, "WORKSHOP_JAX_CACHE": str(scratch / "jax" / "book-source")}
+    add(
+        "head_direction: the book's source (glue cells too), first run, every cache empty",
+        execute_notebook(first, book_source)["seconds"],
+        "s",
+        None,
     )
 
     section_page, notebook_page = timing_pages(sections, notebook_rows, os.cpu_count() or 0)
