@@ -244,10 +244,15 @@ def test_regularization_page_chooses_by_blocked_cross_validation(built_book):
 
 
 def test_exercises_have_solutions_hidden_behind_a_toggle(built_book):
-    html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
-    exercises = html.count('class="exercise admonition"')
-    assert exercises >= 4
-    assert html.count('class="solution dropdown admonition"') == exercises
+    rendered = 0
+    for page in notebook_pages(built_book.root):
+        source = (built_book.root / f"{page}.md").read_text(encoding="utf-8")
+        html = (built_book.html / f"{page}.html").read_text(encoding="utf-8")
+        exercises = html.count('class="exercise admonition"')
+        assert exercises == source.count("```{exercise}"), page
+        assert html.count('class="solution dropdown admonition"') == exercises, page
+        rendered += exercises
+    assert rendered >= 4
 
 
 def test_notebook_pages_offer_downloads_and_launch_buttons(built_book):
