@@ -83,7 +83,7 @@ start = time.perf_counter()
 NotebookClient(notebook, timeout=900, kernel_name="python3", record_timing=True).execute()
 elapsed = time.perf_counter() - start
 peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-sections, current = {}, "Setup"
+sections, current, last_reply = {}, "Setup", started
 for cell in notebook.cells:
     if cell.cell_type == "markdown":
         for line in cell.source.splitlines():
@@ -96,13 +96,9 @@ for cell in notebook.cells:
         began = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
         ended = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
         sections[current] = sections.get(current, 0.0) + (ended - began).total_seconds()
+        last_reply = max(last_reply, ended)
 # A participant waits from starting the kernel to the last cell's result; the kernel's exit
 # afterwards (2-3 s for a kernel that ran JAX) is reported apart.
-last_reply = max(
-    datetime.fromisoformat(cell.metadata["execution"]["shell.execute_reply"].replace("Z", "+00:00"))
-    for cell in notebook.cells
-    if "shell.execute_reply" in cell.metadata.get("execution", {})
-)
 seconds = (last_reply - started).total_seconds()
 result = {"seconds": seconds, "kernel_exit": elapsed - seconds, "peak_mb": peak_mb}
 print(json.dumps({**result, "sections": sections}))
