@@ -14,7 +14,9 @@
 #   make lint      ruff on the package, tests and notebooks
 #   make clean     remove the built book, its execution cache and the variants
 
-PYTHON ?= python3
+# A supported Python (3.12-3.14) found on PATH or among pyenv's versions; override with
+# `make install PYTHON=/path/to/python3.13`.
+PYTHON ?= $(shell sh tools/find_python.sh)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -32,7 +34,9 @@ install: $(STAMP)
 
 # Reinstall whenever the pinned stack changes; `make test` and `make book` depend on this.
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "The workshop stack needs Python 3.11 (the pinned NeMoS release is the newest for it); found " + sys.version.split()[0] + ". Run: make install PYTHON=/path/to/python3.11")'
+	@test -n "$(PYTHON)" || { echo "No Python 3.12, 3.13 or 3.14 found (PATH, pyenv). Install one: python.org's installer, \`uv python install 3.13\`, or conda (see book/setup.md); then run make install again, or make install PYTHON=/path/to/python3.13." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 12) <= sys.version_info[:2] <= (3, 14) else "The workshop needs Python 3.12, 3.13 or 3.14; found " + sys.version.split()[0] + ". Run: make install PYTHON=/path/to/python3.13")'
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(not (3, 12) <= sys.version_info[:2] <= (3, 14))'; then echo "Removing $(VENV): it was made with an unsupported Python."; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable ".[book,lab,test]"

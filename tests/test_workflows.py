@@ -136,13 +136,24 @@ def test_workflows_use_current_major_versions_of_official_actions_only():
         assert versions == {CURRENT_ACTIONS[action]}, (action, versions)
 
 
-def test_every_job_reads_the_python_version_from_pyproject():
+def test_every_job_runs_a_python_pyproject_supports_and_the_fast_tier_runs_all_of_them():
+    from packaging.specifiers import SpecifierSet
+
+    supported = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "requires-python"
+    ])
+    seen = set()
     for path in WORKFLOWS.glob("*.yml"):
         for name, job in workflow(path.name)["jobs"].items():
+            matrix = job.get("strategy", {}).get("matrix", {})
             for step in steps(job):
                 if step.get("uses", "").startswith("actions/setup-python@"):
-                    assert step["with"]["python-version-file"] == "pyproject.toml", name
-                    assert "python-version" not in step["with"], name
+                    wanted = str(step["with"]["python-version"])
+                    pythons = matrix["python"] if "matrix.python" in wanted else [wanted]
+                    for python in pythons:
+                        assert f"{python}.0" in supported, (path.name, name, python)
+                        seen.add(python)
+    assert seen == {"3.12", "3.13", "3.14"}
 
 
 # -------------------------------------------------------------------------------- the tests
@@ -161,7 +172,7 @@ def test_tests_run_on_every_push_and_pull_request_on_three_systems():
     linux, fast = tests["jobs"]["linux"], tests["jobs"]["fast"]
     assert linux["runs-on"] == "ubuntu-latest"
     assert step_running(linux, ".ci/run")["run"].strip() == ".ci/run"
-    assert fast["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    assert fast["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
     extras = re.search(
         r'--editable "\.\[([\w,]+)\]"', (ROOT / "Makefile").read_text(encoding="utf-8")
     ).group(1)

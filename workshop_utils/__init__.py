@@ -10,6 +10,7 @@ The package has one module per job:
 - :mod:`workshop_utils.model_selection`: cross-validation folds that respect time.
 - :mod:`workshop_utils.decoding`: decode the heading by inverting a GLM, with a random-walk
   prior (forward-backward over an angle grid).
+- :mod:`workshop_utils.runtime`: what notebooks need at run time (``glue`` without the book).
 - :mod:`workshop_utils.check`: the setup check run before a workshop.
 - :mod:`workshop_utils.variants`: student and presenter versions of the notebooks.
 
@@ -33,15 +34,25 @@ __all__ = [
     "jax_cache_dir",
     "model_selection",
     "plotting",
+    "runtime",
     "synthetic",
     "variants",
 ]
 
-_SUBMODULES = {"check", "decoding", "fetch", "model_selection", "plotting", "synthetic", "variants"}
+_SUBMODULES = {
+    "check",
+    "decoding",
+    "fetch",
+    "model_selection",
+    "plotting",
+    "runtime",
+    "synthetic",
+    "variants",
+}
 _SHORTCUTS = {"fetch_data": "fetch", "fetch_all": "fetch", "jax_cache_dir": "fetch"}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import check, decoding, fetch, model_selection, plotting, synthetic, variants
+    from . import check, decoding, fetch, model_selection, plotting, runtime, synthetic, variants
     from .fetch import fetch_all, fetch_data, jax_cache_dir
 
 

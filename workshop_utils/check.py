@@ -4,7 +4,7 @@ Run ``python -m workshop_utils.check`` (or ``make check``). It prints one row pe
 WARN or FAIL, then how to fix each failure and warning, and exits with status 1 when anything
 failed (a warning alone does not):
 
-- Python: the stack is pinned for Python 3.11.
+- Python: the stack is pinned for Python 3.12, 3.13 and 3.14.
 - Platform: JAX publishes packages for this system, processor and Python build.
 - Packages: every pinned package installed at its pinned version, and the core modules import.
 - JAX: a small jit-compiled computation runs and gives the right answer.
@@ -36,7 +36,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CORE_IMPORTS",
     "MIN_FREE_GB",
-    "REQUIRED_PYTHON",
+    "SUPPORTED_PYTHONS",
     "CheckResult",
     "check_data",
     "check_disk_space",
@@ -60,12 +60,11 @@ __all__ = [
     "format_table",
     "main",
     "run_checks",
-    "use_fast_compiler",
     "warm_notebooks",
 ]
 
-REQUIRED_PYTHON = (3, 11)
-"""The Python the stack is pinned for (the pinned NeMoS is the last release for Python 3.11)."""
+SUPPORTED_PYTHONS = ((3, 12), (3, 13), (3, 14))
+"""The Pythons the stack is pinned for (pyproject.toml's ``requires-python``)."""
 
 MIN_FREE_GB = 2.0
 """Free space needed where the data is cached, in GB (GiB)."""
@@ -86,8 +85,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 INSTALL_FIX = 'Run `make install` (or `pip install -e ".[book,test]"` in the environment).'
 PYTHON_FIX = (
-    "Install Python 3.11 and recreate the environment: `make install PYTHON=python3.11` "
-    "(remove .venv/ first), or `conda env create -f environment.yml`."
+    "Install Python 3.13 (python.org's installer, `uv python install 3.13`, or conda) and "
+    "recreate the environment: remove .venv/ and run `make install` (or `make install "
+    "PYTHON=python3.13`), or `conda env create -f environment.yml`."
 )
 JAX_FIX = (
     "Known causes: 'built with AVX instructions' on an Apple silicon Mac means the Python is an "
@@ -162,7 +162,7 @@ def _error_text(error: BaseException) -> str:
 
 
 def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
-    """Check that Python is the version the stack is pinned for (3.11).
+    """Check that Python is one the stack is pinned for (3.12, 3.13 or 3.14).
 
     Parameters
     ----------
@@ -172,16 +172,16 @@ def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
     Returns
     -------
     CheckResult
-        Passed for 3.11.x.
+        Passed for 3.12.x, 3.13.x and 3.14.x.
     """
     found = ".".join(str(part) for part in tuple(version_info)[:3])
-    wanted = ".".join(str(part) for part in REQUIRED_PYTHON)
-    if tuple(version_info)[:2] == REQUIRED_PYTHON:
+    wanted = ", ".join(".".join(map(str, supported)) for supported in SUPPORTED_PYTHONS)
+    if tuple(version_info)[:2] in SUPPORTED_PYTHONS:
         return _ok("Python", f"Python {found}")
     return _failed(
         "Python",
-        f"Python {found} found; the workshop needs Python {wanted} (the pinned NeMoS release "
-        "is the last one for Python 3.11; later ones need Python 3.12).",
+        f"Python {found} found; the workshop needs Python {wanted} (the pinned NeMoS "
+        "needs Python 3.12 or newer; 3.11 is no longer supported).",
         PYTHON_FIX,
     )
 
@@ -249,26 +249,26 @@ def check_platform(
             name,
             f"{detail}: an Intel (x86_64) Python running under Rosetta on an Apple-silicon Mac; "
             "JAX publishes no packages for it.",
-            "Install a native Apple-silicon Python 3.11 (python.org's macOS installer, or "
-            'Homebrew in /opt/homebrew), check that `python3.11 -c "import platform; '
+            "Install a native Apple-silicon Python 3.13 (python.org's macOS installer, or "
+            'Homebrew in /opt/homebrew), check that `python3.13 -c "import platform; '
             'print(platform.machine())"` prints arm64, then recreate the environment: remove '
-            ".venv/ and run `make install PYTHON=python3.11`.",
+            ".venv/ and run `make install PYTHON=python3.13`.",
         )
     if bits != 64:
         on_windows_pc = system == "Windows" and processor in JAX_PLATFORMS["Windows"]
         return _failed(
             name,
             f"{detail}: JAX publishes packages for 64-bit Pythons only.",
-            'Install python.org\'s "Windows installer (64-bit)" of Python 3.11 and recreate '
+            'Install python.org\'s "Windows installer (64-bit)" of Python 3.13 and recreate '
             "the environment with it."
             if on_windows_pc
-            else "Use a 64-bit Python 3.11 on a 64-bit system, or " + BROWSER_ROUTE,
+            else "Use a 64-bit Python 3.13 on a 64-bit system, or " + BROWSER_ROUTE,
         )
     if system == "Windows" and processor in {"arm64", "aarch64"}:
         return _failed(
             name,
             f"{detail}: JAX publishes no packages for Windows on ARM.",
-            "Install python.org's x64 (AMD64) Python 3.11, which Windows on ARM runs by "
+            "Install python.org's x64 (AMD64) Python 3.13, which Windows on ARM runs by "
             "emulation, and recreate the environment with it; or use WSL2.",
         )
     if system == "Darwin" and processor == "x86_64":
@@ -755,60 +755,6 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
             break_on_hyphens=False,
         )
     return "\n".join(lines)
-
-
-# ------------------------------------------------------------------- faster compilation
-
-FAST_COMPILER_FLAGS = ("--xla_cpu_use_fusion_emitters=false",)
-"""XLA options that make JAX compile the notebooks' models faster on a CPU.
-
-With XLA's fusion emitters off, its older CPU code generator compiles NeMoS's solvers and the
-small operations around them in about 40 % less time (measured with ``make bench`` on the
-pinned jaxlib). Short fits run as fast; the long fits of the ground_truth notebook ran slower
-(59 s instead of 39 s once compiled), so that notebook does without. XLA stops the whole
-process on an option it does not know, so :func:`use_fast_compiler` sets them only for the
-jaxlib they were measured on.
-"""
-
-
-def use_fast_compiler(
-    environ: MutableMapping[str, str] | None = None, jaxlib_version: str | None = None
-) -> bool:
-    """Add :data:`FAST_COMPILER_FLAGS` to ``XLA_FLAGS``, on the workshop's pinned jaxlib only.
-
-    Call it before JAX's first computation in the process (XLA reads ``XLA_FLAGS`` once, when
-    JAX starts its CPU backend; later calls change nothing). Options already in ``XLA_FLAGS``
-    are kept, and an option already given there, with any value, is left as it is.
-
-    Parameters
-    ----------
-    environ : mutable mapping of str to str, optional
-        The environment to change. Default: ``os.environ``.
-    jaxlib_version : str, optional
-        The installed jaxlib's version. Default: read from the installed distribution.
-
-    Returns
-    -------
-    bool
-        Whether the options are in ``XLA_FLAGS`` now: False when jaxlib is not the version
-        this workshop pins (for example on Google Colab, which keeps its own JAX) or when the
-        workshop package's pins cannot be read.
-    """
-    from importlib.metadata import PackageNotFoundError, version
-
-    environ = os.environ if environ is None else environ
-    try:
-        installed = version("jaxlib") if jaxlib_version is None else jaxlib_version
-        pinned = _installed_pins().get("jaxlib")
-    except PackageNotFoundError:
-        return False
-    if pinned is None or not _same_version(installed, pinned):
-        return False
-    flags = environ.get("XLA_FLAGS", "").split()
-    already_set = {flag.split("=")[0] for flag in flags}
-    missing = [flag for flag in FAST_COMPILER_FLAGS if flag.split("=")[0] not in already_set]
-    environ["XLA_FLAGS"] = " ".join(flags + missing)
-    return True
 
 
 # ------------------------------------------------------------------------------- warm-up
