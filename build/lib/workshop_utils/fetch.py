@@ -1,0 +1,1192 @@
+"""Download the workshop data, or fall back to the synthetic stand-in, and cache it.
+
+The notebooks call :func:`fetch_data` with a file name and get a local path back. Environment
+variables control where the data comes from and where it is kept:
+
+``WORKSHOP_DATA_SOURCE``
+    ``auto`` (default): the cached real file, else a download from OSF; when that fails (no
+    network, a proxy, a firewall, a full disk, another process holding the download), the
+    synthetic stand-in, with a ``UserWarning`` that says why and how to get the real data.
+    ``real``: the real file or an error (use it to publish the website). ``synthetic``: always
+    the stand-in (tests, CI, offline teaching).
+``WORKSHOP_DATA_DIR``
+    The cache folder, an absolute path; by default the user cache folder
+    (``~/.cache/workshop_utils`` on Linux). The stand-in lives in its ``synthetic/`` subfolder.
+``WORKSHOP_DATA_MIRROR``
+    The ``http://`` or ``https://`` base address of a mirror serving the files under their own
+    names, e.g. a laptop in a workshop room without OSF access. The sha256 check still applies.
+``WORKSHOP_DATA_TIMEOUT``
+    Seconds a download may take in all (default 300), retries included. Besides, a connection
+    must open within :data:`CONNECT_TIMEOUT` seconds and a transfer may stall for at most
+    :data:`READ_TIMEOUT` seconds.
+``WORKSHOP_DATA_LOCK_TIMEOUT``
+    Seconds to wait while another process fetches the same file (default 120).
+
+Every download is checked against its published sha256: a corrupt or tampered file is never
+returned. Files are written under a temporary ``.partial-`` name and moved into place once
+complete, readable by everyone (mode 0644) so that an instructor's cache can be shared. Writers
+hold an operating-system lock (``filelock``), which dies with its process: a killed kernel or
+``make data`` never blocks the next run, and that run deletes the partial files it left.
+
+Before a workshop, fetch everything once with ``python -m workshop_utils.fetch``. The setup
+check (:mod:`workshop_utils.check`) asks :func:`resolve` what a fetch would do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import hashlib
+import html
+import math
+import os
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DATA_DIR_ENV",
+    "DATA_MIRROR_ENV",
+    "DATA_SOURCE_ENV",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_TIMEOUT_ENV",
+    "FILE_MODE",
+    "JAX_CACHE_ENV",
+    "LOCK_TIMEOUT",
+    "LOCK_TIMEOUT_ENV",
+    "PARTIAL_PREFIX",
+    "READ_TIMEOUT",
+    "REGISTRY",
+    "SOURCES",
+    "DataDownloadError",
+    "DataFile",
+    "DataNotice",
+    "Resolution",
+    "cache_dir",
+    "data_notice",
+    "data_source",
+    "download_url",
+    "fetch_all",
+    "fetch_data",
+    "file_sha256",
+    "jax_cache_dir",
+    "main",
+    "resolve",
+    "url_problem",
+]
+
+DATA_SOURCE_ENV = "WORKSHOP_DATA_SOURCE"
+DATA_DIR_ENV = "WORKSHOP_DATA_DIR"
+DATA_MIRROR_ENV = "WORKSHOP_DATA_MIRROR"
+DOWNLOAD_TIMEOUT_ENV = "WORKSHOP_DATA_TIMEOUT"
+LOCK_TIMEOUT_ENV = "WORKSHOP_DATA_LOCK_TIMEOUT"
+JAX_CACHE_ENV = "WORKSHOP_JAX_CACHE"
+SOURCES = ("auto", "real", "synthetic")
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds for a connection to open: behind a firewall a fetch gives up after this long."""
+READ_TIMEOUT = 10.0
+"""Seconds a server may stay silent (before answering, or in the middle of a transfer)."""
+DOWNLOAD_TIMEOUT = 300.0
+"""Default seconds a whole download may take (``$WORKSHOP_DATA_TIMEOUT``): 37 MB at 1 Mbit/s."""
+LOCK_TIMEOUT = 120.0
+"""Default seconds to wait for another process fetching the same file."""
+DOWNLOAD_RETRIES = 2
+"""Extra attempts after a dropped connection or a server error (5xx, 429); never after others."""
+FILE_MODE = 0o644
+"""Mode of the files in the cache: readable by everyone, so an instructor's cache can be shared."""
+PARTIAL_PREFIX = ".partial-"
+"""Prefix of files being written; the next run deletes those a killed process left behind."""
+SUPPORTED_SCHEMES = ("http", "https")
+CHUNK_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file the workshop can download.
+
+    Attributes
+    ----------
+    name : str
+        File name, as passed to :func:`fetch_data`.
+    url : str
+        Download address.
+    sha256 : str
+        Published sha256 of the file (hex).
+    description : str
+        What the file is.
+    """
+
+    name: str
+    url: str
+    sha256: str
+    description: str
+
+
+REGISTRY: dict[str, DataFile] = {
+    "Mouse32-140822.nwb": DataFile(
+        name="Mouse32-140822.nwb",
+        # OSF's current address form (since October 2025); the old
+        # https://osf.io/jb2gd/download no longer works. NeMoS's registry lists the same file,
+        # address and hash (a test checks that they agree).
+        url="https://osf.io/download/jb2gd/",
+        sha256="1a919a033305b8f58b5c3e217577256183b14ed5b436d9c70989dee6dafe0f35",
+        description=(
+            "Head-direction recording Mouse32-140822 (Peyrache, Lacroix, Petersen & Buzsaki "
+            "2015, Nature Neuroscience 18:569-575), about 37 MB."
+        ),
+    ),
+}
+
+
+class DataDownloadError(RuntimeError):
+    """The real data could not be obtained: why, and what to do about it.
+
+    Parameters
+    ----------
+    reason : str
+        What went wrong, e.g. ``"Could not download ... : no answer within 5 s"``.
+    fix : str
+        What the reader can do about it.
+    kind : str
+        The kind of cause: ``"settings"`` (a setting is wrong, e.g. an unsupported mirror
+        address), ``"cache"`` (something in the cache folder is in the way), ``"storage"`` (the
+        cache cannot be written: read-only, disk full), ``"busy"`` (another process is fetching
+        the file), ``"network"`` (no connection, a timeout) or ``"server"`` (an HTTP error, an
+        HTML page or a file that fails its sha256 check).
+
+    Attributes
+    ----------
+    reason, fix, kind : str
+        As given.
+    """
+
+    KINDS = ("settings", "cache", "storage", "busy", "network", "server")
+
+    def __init__(self, reason: str, fix: str, kind: str) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"kind={kind!r} is not one of {', '.join(self.KINDS)}")
+        super().__init__(f"{reason}. {fix}")
+        self.reason = reason
+        self.fix = fix
+        self.kind = kind
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.fix, self.kind))
+
+
+class _DeadlineExceeded(Exception):
+    """The download took longer than its overall deadline."""
+
+
+class _LockBusy(TimeoutError):
+    """Another process held a lock for longer than the lock timeout."""
+
+
+# ----------------------------------------------------------------------------- configuration
+
+
+def cache_dir() -> Path:
+    """Return the cache folder: ``$WORKSHOP_DATA_DIR``, else the user cache folder.
+
+    Returns
+    -------
+    Path
+        The folder, as an absolute path (not created).
+
+    Raises
+    ------
+    ValueError
+        If ``$WORKSHOP_DATA_DIR`` is a relative path: notebooks run from their own folder, so
+        a relative cache would be a different folder for each of them.
+    """
+    configured = _absolute_folder(
+        DATA_DIR_ENV,
+        "every program would look for the data relative to the folder it runs in (notebooks "
+        "run in notebooks/)",
+    )
+    if configured is not None:
+        return configured
+    import platformdirs  # the folder pooch.os_cache uses, without importing pooch
+
+    return Path(platformdirs.user_cache_dir("workshop_utils")).absolute()
+
+
+def _absolute_folder(variable: str, consequence: str) -> Path | None:
+    """Read a folder from an environment variable; None when unset, an error when relative."""
+    configured = os.environ.get(variable, "").strip()
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    if not folder.is_absolute():
+        raise ValueError(
+            f"{variable}={configured!r} is a relative path, so {consequence}. Set an absolute "
+            f"path, e.g. export {variable}={folder.absolute()}"
+        )
+    return folder
+
+
+def download_url(name: str) -> str:
+    """Return the address a file is downloaded from: the mirror's if one is set, else OSF's.
+
+    Parameters
+    ----------
+    name : str
+        File name, e.g. ``"Mouse32-140822.nwb"``.
+
+    Returns
+    -------
+    str
+        ``$WORKSHOP_DATA_MIRROR/<name>`` when the mirror is set, else the registry's address.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown.
+    """
+    data_file = _data_file(name)
+    mirror = _mirror()
+    return f"{mirror.rstrip('/')}/{data_file.name}" if mirror else data_file.url
+
+
+def _mirror() -> str | None:
+    return os.environ.get(DATA_MIRROR_ENV, "").strip() or None
+
+
+def _source(source: str | None) -> str:
+    configured = os.environ.get(DATA_SOURCE_ENV, "").strip()
+    value = (source if source is not None else configured or "auto").strip().lower()
+    if value not in SOURCES:
+        origin = "source" if source is not None else DATA_SOURCE_ENV
+        raise ValueError(
+            f"{origin}={value!r} is not a data source; use one of {', '.join(SOURCES)} "
+            f"(e.g. export {DATA_SOURCE_ENV}=auto)."
+        )
+    return value
+
+
+def _seconds(variable: str, default: float) -> float:
+    """Read a positive number of seconds from an environment variable."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(
+            f"{variable}={raw!r} is not a positive number of seconds; e.g. export "
+            f"{variable}={default:g} (or unset it)."
+        )
+    return value
+
+
+def _data_file(name: str) -> DataFile:
+    if name not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ValueError(f"Unknown data file {name!r}; the workshop knows: {known}.")
+    return REGISTRY[name]
+
+
+def _write_fix() -> str:
+    return (
+        f"Point {DATA_DIR_ENV} to a folder you can write to, e.g. "
+        f"export {DATA_DIR_ENV}=$HOME/workshop-data"
+    )
+
+
+def _storage_problem(folder: Path) -> str | None:
+    """Say why files cannot be created in ``folder`` (created first if needed), or None.
+
+    Nothing is left behind: the probe is an anonymous temporary file, created exclusively
+    under a random name and never through a symbolic link (``tempfile``).
+    """
+    existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
+    if not existing.is_dir():
+        if existing == folder:
+            return f"the cache folder {folder} is a file, not a folder"
+        return f"cannot create the cache folder {folder}: {existing} is a file, not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        return f"cannot write to {existing} ({error.strerror or error})"
+    return None
+
+
+def _writable_folder(folder: Path) -> Path:
+    """Create the folder if needed and make sure files can be written in it."""
+    problem = _storage_problem(folder)
+    if problem is None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            problem = f"cannot create {folder} ({error.strerror or error})"
+    if problem is not None:
+        raise PermissionError(f"Cannot write the workshop data: {problem}. {_write_fix()}")
+    return folder
+
+
+def _scheme_problem(url: str) -> str | None:
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme in SUPPORTED_SCHEMES:
+        return None
+    if scheme == "file":
+        return f"{url} is a file:// address, which is not supported"
+    described = f"the scheme {scheme}://" if scheme else "no http:// or https:// scheme"
+    return f"{url} has {described}; only http:// and https:// addresses are supported"
+
+
+def _scheme_error(name: str, url: str, folder: Path) -> DataDownloadError | None:
+    problem = _scheme_problem(url)
+    if problem is None:
+        return None
+    return DataDownloadError(
+        f"Cannot download {name}: {problem}",
+        f"Set {DATA_MIRROR_ENV} to an http:// address (serve a folder with `python -m "
+        f"http.server` in it), or copy {name} into {folder} yourself.",
+        "settings",
+    )
+
+
+def _cache_state(path: Path, sha256: str) -> tuple[bool, str]:
+    """Return whether ``path`` holds the published file, and what is there."""
+    if path.is_dir():
+        return False, f"{path} is a folder, not the file"
+    if not path.is_file():
+        return False, f"{path.name} not cached"
+    try:
+        valid = file_sha256(path) == sha256
+    except OSError as error:
+        return False, f"{path} cannot be read ({error.strerror or error})"
+    if valid:
+        return True, f"{path.name}: real recording cached, sha256 OK"
+    return False, f"{path} does not match its published sha256 (partial or corrupt)"
+
+
+def _lock_path(folder: Path, name: str) -> Path:
+    return folder / f".{name}.lock"
+
+
+def _lock_problem(path: Path) -> str | None:
+    """Say why ``path`` cannot serve as a lock file, or None."""
+    if path.is_symlink():
+        return f"{path} is a symbolic link, not a lock file"
+    if os.path.lexists(path) and not path.is_file():
+        return f"{path} is a folder or a special file, not a lock file"
+    return None
+
+
+def _lock_busy(path: Path) -> bool:
+    """Tell whether another process holds the lock now (an existing lock file is only probed)."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    import filelock
+
+    probe = filelock.FileLock(path, timeout=0)
+    try:
+        probe.acquire()
+    except filelock.Timeout:
+        return True
+    except OSError:
+        return False  # not ours to open (a shared, read-only cache): nobody can lock it either
+    probe.release()
+    return False
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """Hold an operating-system lock on ``path``; the lock dies with its process.
+
+    ``filelock`` uses ``flock`` on Unix and ``LockFileEx`` on Windows: a process killed with
+    the lock held releases it at once, so there are no stale locks to detect by age.
+    """
+    import filelock
+
+    problem = _lock_problem(path)
+    if problem is not None:
+        raise FileExistsError(errno.EEXIST, f"{problem}; delete it", str(path))
+    timeout = _seconds(LOCK_TIMEOUT_ENV, LOCK_TIMEOUT)
+    lock = filelock.FileLock(path, timeout=timeout, mode=FILE_MODE)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise _LockBusy(
+            f"another running process (a notebook, or `make data`) held {path} for {timeout:g} s"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _remove_partials(folder: Path, prefix: str) -> None:
+    """Delete the partial files a killed process left in ``folder`` (call with the lock held)."""
+    for leftover in folder.glob(f"{prefix}*"):
+        if leftover.is_file() or leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------- resolution
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What :func:`fetch_data` would do for one file now, found without downloading it.
+
+    Attributes
+    ----------
+    name : str
+        The file.
+    source : str
+        ``"auto"``, ``"real"`` or ``"synthetic"``.
+    folder : Path
+        The cache folder (absolute).
+    url : str
+        The download address (the mirror's when :data:`DATA_MIRROR_ENV` is set).
+    mirror : str or None
+        The mirror's base address, if one is set.
+    path : Path
+        Where the real file is cached.
+    cached : bool
+        Whether ``path`` holds the file with its published sha256.
+    found : str
+        What is at ``path``, in words (``"real recording cached, sha256 OK"``, ``"... not
+        cached"``, ``"... is a folder, not the file"``...).
+    has_stand_in : bool
+        Whether the file has a synthetic stand-in.
+    stand_in : Path or None
+        The cached stand-in, when it is complete and untampered.
+    stand_in_problem : DataDownloadError or None
+        Why the stand-in could not be generated (its folder cannot be written, or its lock
+        file is not a file), with the fix, when it is not cached.
+    problem : DataDownloadError or None
+        Why the real file cannot be obtained now, when it is not cached: the error
+        :func:`fetch_data` would meet (and, with ``source="auto"``, fall back on). Local causes
+        are looked for first, then a lock held by another process, then the answer at ``url``
+        (only when a probe was asked for). None when the download should work, or the source
+        is ``"synthetic"``.
+    """
+
+    name: str
+    source: str
+    folder: Path
+    url: str
+    mirror: str | None
+    path: Path
+    cached: bool
+    found: str
+    has_stand_in: bool
+    stand_in: Path | None
+    stand_in_problem: DataDownloadError | None
+    problem: DataDownloadError | None
+
+
+def resolve(
+    name: str,
+    source: str | None = None,
+    folder: str | os.PathLike | None = None,
+    probe: Callable[[str], DataDownloadError | None] | None = None,
+) -> Resolution:
+    """Find out, without downloading, what :func:`fetch_data` would do for a file.
+
+    Parameters
+    ----------
+    name : str
+        File name, e.g. ``"Mouse32-140822.nwb"``.
+    source : {"auto", "real", "synthetic"}, optional
+        As for :func:`fetch_data`.
+    folder : str or os.PathLike, optional
+        The cache folder; default :func:`cache_dir`.
+    probe : callable, optional
+        ``probe(url)`` returning the :class:`DataDownloadError` a download from ``url`` would
+        meet, or None; e.g. :func:`url_problem`. Called only when the real file is needed and
+        nothing local is in the way. Default: no probe (no network access).
+
+    Returns
+    -------
+    Resolution
+        The source, cache folder, address, cached files and problems.
+
+    Raises
+    ------
+    ValueError
+        If the name, the source or a setting (e.g. a relative ``$WORKSHOP_DATA_DIR``) is
+        invalid.
+    """
+    from . import synthetic  # the generator is imported only when its files are needed
+
+    data_file = _data_file(name)
+    chosen = _source(source)
+    folder = Path(os.path.abspath(folder)) if folder is not None else cache_dir()
+    _seconds(DOWNLOAD_TIMEOUT_ENV, DOWNLOAD_TIMEOUT)  # validate the settings fetch_data reads
+    _seconds(LOCK_TIMEOUT_ENV, LOCK_TIMEOUT)
+    url = download_url(name)
+    path = folder / data_file.name
+    has_stand_in = _has_stand_in(name)
+    stand_in = stand_in_problem = None
+    if has_stand_in:
+        directory = _stand_in_folder(folder)
+        stand_in = synthetic.cached_stand_in(directory) if directory.is_dir() else None
+        if stand_in is None:
+            stand_in_problem = _stand_in_problem(directory)
+    cached, found = (False, "") if chosen == "synthetic" else _cache_state(path, data_file.sha256)
+    problem = None
+    if chosen != "synthetic" and not cached:
+        problem = _local_problem(data_file, folder, url)
+        if problem is None and _lock_busy(_lock_path(folder, name)):
+            problem = _busy_error(name, _lock_path(folder, name))
+        if problem is None and probe is not None:
+            problem = probe(url)
+    return Resolution(
+        name=name,
+        source=chosen,
+        folder=folder,
+        url=url,
+        mirror=_mirror(),
+        path=path,
+        cached=cached,
+        found=found,
+        has_stand_in=has_stand_in,
+        stand_in=stand_in,
+        stand_in_problem=stand_in_problem,
+        problem=problem,
+    )
+
+
+def _local_problem(data_file: DataFile, folder: Path, url: str) -> DataDownloadError | None:
+    """Return what, here, stands in the way of downloading ``data_file``, or None."""
+    name = data_file.name
+    scheme = _scheme_error(name, url, folder)
+    if scheme is not None:
+        return scheme
+    target = folder / name
+    if target.is_dir():
+        return DataDownloadError(
+            f"Cannot save {name}: {target} is a folder",
+            "Delete or rename that folder, then run `python -m workshop_utils.fetch` again.",
+            "cache",
+        )
+    lock_problem = _lock_problem(_lock_path(folder, name))
+    if lock_problem is not None:
+        return DataDownloadError(
+            f"Cannot download {name}: {lock_problem}",
+            "Delete it, then run `python -m workshop_utils.fetch` again.",
+            "cache",
+        )
+    storage = _storage_problem(folder)
+    if storage is not None:
+        return DataDownloadError(f"Cannot save {name}: {storage}", _write_fix(), "storage")
+    return None
+
+
+def _busy_error(name: str, lock: Path, detail: str | None = None) -> DataDownloadError:
+    return DataDownloadError(
+        f"Cannot download {name}: {detail or f'another running process holds {lock}'}",
+        "Another notebook or `make data` is fetching it: let it finish (or stop it) and run "
+        f"again; set {LOCK_TIMEOUT_ENV} to wait longer than "
+        f"{_seconds(LOCK_TIMEOUT_ENV, LOCK_TIMEOUT):g} s.",
+        "busy",
+    )
+
+
+# ------------------------------------------------------------------------------------ fetch
+
+
+def fetch_data(name: str, source: str | None = None, *, null_control: bool = False) -> str:
+    """Return the local path of a workshop data file, downloading it if needed.
+
+    Parameters
+    ----------
+    name : str
+        File name, e.g. ``"Mouse32-140822.nwb"``.
+    source : {"auto", "real", "synthetic"}, optional
+        Where the data comes from; default: ``$WORKSHOP_DATA_SOURCE``, else ``"auto"``.
+    null_control : bool, optional
+        Return the stand-in's null control (the same simulation with every coupling set to
+        zero) instead of the stand-in. Only with ``source="synthetic"``: the real recording has
+        no such twin.
+
+    Returns
+    -------
+    str
+        Absolute path of the real file, or of the synthetic stand-in (``source="synthetic"``,
+        or ``"auto"`` when the real file could not be obtained, with a ``UserWarning`` naming
+        the cause and its fix).
+
+    Raises
+    ------
+    ValueError
+        If the name, the source or a setting is invalid, or a stand-in is asked for a file
+        without one.
+    DataDownloadError
+        With ``source="real"``, if the file cannot be downloaded, saved or verified.
+    PermissionError
+        If the stand-in is needed and its folder cannot be written (set ``WORKSHOP_DATA_DIR``).
+    TimeoutError
+        If another process generates the stand-in for longer than the lock timeout.
+    """
+    data_file = _data_file(name)
+    chosen = _source(source)
+    folder = cache_dir()
+    if null_control and source != "synthetic":
+        raise ValueError(
+            "The null control is a synthetic stand-in, and the real recording has no such twin: "
+            f"ask for it with fetch_data({name!r}, source='synthetic', null_control=True)."
+        )
+    if chosen == "synthetic":
+        return str(_stand_in(name, folder, null_control=null_control))
+    target = folder / name
+    if _cache_state(target, data_file.sha256)[0]:
+        return str(target)  # no write needed: a read-only (shared) cache is fine
+    try:
+        return str(_real(data_file, folder))
+    except DataDownloadError as error:
+        if chosen == "real" or not _has_stand_in(name):
+            raise
+        path = _stand_in(name, folder)
+        warnings.warn(
+            f"USING THE SYNTHETIC STAND-IN, NOT THE REAL RECORDING: {error.reason}. Results "
+            f"will look like the real ones but are simulated. To get the real data: {error.fix} "
+            f"Then run `python -m workshop_utils.fetch --source real`, or copy a downloaded "
+            f"{name} into {folder}.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return str(path)
+
+
+def fetch_all(source: str | None = None) -> dict[str, str]:
+    """Fetch every file the workshop uses.
+
+    Parameters
+    ----------
+    source : {"auto", "real", "synthetic"}, optional
+        As for :func:`fetch_data`.
+
+    Returns
+    -------
+    dict of str to str
+        Local path of each file, by name.
+
+    Raises
+    ------
+    DataDownloadError
+        With ``source="real"``, if a file cannot be downloaded.
+    """
+    return {name: fetch_data(name, source) for name in REGISTRY}
+
+
+def _has_stand_in(name: str) -> bool:
+    from . import synthetic
+
+    return name == synthetic.STANDS_IN_FOR
+
+
+STAND_IN_LOCK = "stand-in"
+"""Name of the lock (``.stand-in.lock``) held while the stand-in is generated."""
+
+
+def _stand_in_folder(folder: Path) -> Path:
+    """Where the synthetic stand-in lives in the cache folder ``folder``."""
+    return folder / "synthetic"
+
+
+def _stand_in_problem(directory: Path) -> DataDownloadError | None:
+    """Say why the stand-in cannot be generated in ``directory``, with the fix, or None."""
+    storage = _storage_problem(directory)
+    if storage is not None:
+        return DataDownloadError(storage, _write_fix(), "storage")
+    lock = _lock_problem(_lock_path(directory, STAND_IN_LOCK))
+    if lock is not None:
+        return DataDownloadError(lock, "Delete it.", "cache")
+    return None
+
+
+def _real(data_file: DataFile, folder: Path) -> Path:
+    """Download the real file into ``folder`` under the lock, verified against its sha256."""
+    name = data_file.name
+    url = download_url(name)
+    problem = _local_problem(data_file, folder, url)
+    if problem is not None:
+        raise problem
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with _lock(_lock_path(folder, name)):
+            _remove_partials(folder, f"{PARTIAL_PREFIX}{name}")
+            if not _cache_state(target, data_file.sha256)[0]:  # another process may have got it
+                _download(data_file, url, target)
+    except _LockBusy as error:
+        raise _busy_error(name, _lock_path(folder, name), str(error)) from error
+    except OSError as error:  # creating the folder, the lock or the file; disk full
+        raise _storage_error(name, folder, error) from error
+    return target
+
+
+def _storage_error(name: str, folder: Path, error: OSError) -> DataDownloadError:
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DataDownloadError(
+            f"Cannot save {name} in {folder}: the disk is full ({error.strerror})",
+            f"Free at least 100 MB on that drive, or point {DATA_DIR_ENV} to a folder on a "
+            "drive with room. This is not a network problem.",
+            "storage",
+        )
+    return DataDownloadError(
+        f"Cannot save {name} in {folder}: {error.strerror or error}", _write_fix(), "storage"
+    )
+
+
+def _download(data_file: DataFile, url: str, target: Path) -> None:
+    """Download with retries on transient failures only, within the overall deadline."""
+    import requests
+
+    name = data_file.name
+    limit = _seconds(DOWNLOAD_TIMEOUT_ENV, DOWNLOAD_TIMEOUT)
+    deadline = time.monotonic() + limit
+    attempt = 0
+    while True:
+        try:
+            _download_once(url, target, data_file.sha256, deadline)
+            return
+        except _DeadlineExceeded:
+            raise DataDownloadError(
+                f"Could not download {name} from {url}: it took longer than {limit:g} s, the "
+                f"limit set by {DOWNLOAD_TIMEOUT_ENV} (a slow or stalled connection)",
+                f"Try a faster network, or set {DOWNLOAD_TIMEOUT_ENV} to allow more time. "
+                + _network_fix(),
+                "network",
+            ) from None
+        except requests.exceptions.RequestException as error:
+            pause = attempt + 1.0
+            if (
+                attempt < DOWNLOAD_RETRIES
+                and _transient(error)
+                and time.monotonic() + pause < deadline
+            ):
+                attempt += 1
+                time.sleep(pause)
+                continue
+            raise _request_error(url, error, name) from error
+
+
+def _network_fix() -> str:
+    return (
+        "Check your network, proxy or SSL certificates (see the troubleshooting page), "
+        "pre-download it on a connected machine with `python -m workshop_utils.fetch`, or set "
+        f"{DATA_SOURCE_ENV}=synthetic to use the synthetic stand-in."
+    )
+
+
+def _transient(error: Exception) -> bool:
+    """Tell whether trying again may help: a dropped transfer or a server-side error."""
+    import requests
+
+    if isinstance(error, requests.exceptions.HTTPError):
+        status = error.response.status_code if error.response is not None else 0
+        return status >= 500 or status == 429
+    return isinstance(error, requests.exceptions.ChunkedEncodingError)
+
+
+def _request_error(url: str, error: Exception, name: str | None = None) -> DataDownloadError:
+    """Turn a ``requests`` exception into an error naming its cause and fix."""
+    import requests
+
+    exceptions = requests.exceptions
+    prefix = f"Could not download {name} from {url}" if name else f"Could not reach {url}"
+    if isinstance(error, exceptions.HTTPError) and error.response is not None:
+        response = error.response
+        status = f"HTTP {response.status_code} {response.reason or ''}".strip()
+        if response.status_code in (404, 410):
+            fix = (
+                f"The address is wrong or the file moved: check {DATA_MIRROR_ENV} if you set "
+                "it, or update your copy of the workshop (OSF changed its addresses in 2025)."
+            )
+        else:
+            fix = _network_fix()
+        return DataDownloadError(f"{prefix}: the server answered {status}", fix, "server")
+    if isinstance(error, exceptions.InvalidURL | exceptions.InvalidSchema):
+        reason = f"{prefix}: not a valid address ({error})"
+        return DataDownloadError(reason, _network_fix(), "settings")
+    if isinstance(error, exceptions.SSLError):
+        cause = f"the SSL certificate check failed, a proxy that inspects HTTPS? ({_inner(error)})"
+    elif isinstance(error, exceptions.ConnectTimeout):
+        cause = f"no connection within {CONNECT_TIMEOUT:g} s (no network, or a firewall)"
+    elif isinstance(error, exceptions.ReadTimeout):
+        cause = f"the server stopped answering for {READ_TIMEOUT:g} s"
+    elif isinstance(error, exceptions.ChunkedEncodingError):
+        cause = "the connection dropped during the transfer"
+    elif isinstance(error, exceptions.ConnectionError):
+        cause = f"no connection ({_inner(error)})"
+    else:
+        cause = f"the download failed ({_inner(error)})"
+    return DataDownloadError(f"{prefix}: {cause}", _network_fix(), "network")
+
+
+def _inner(error: Exception) -> str:
+    """Return the innermost message of a ``requests`` error, without urllib3's wrapping."""
+    import urllib3
+
+    inner: object = error.args[0] if error.args else error
+    if isinstance(inner, urllib3.exceptions.MaxRetryError) and inner.reason is not None:
+        inner = inner.reason
+    if isinstance(inner, urllib3.exceptions.NameResolutionError):
+        return "the host name cannot be resolved: no network, or no DNS"
+    text = str(inner)
+    # "HTTPConnection(host=..., port=...): Failed to establish a new connection: [Errno 111] ..."
+    text = text.rpartition("new connection: ")[2] or text
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None:
+    """Stream ``url`` into a partial file, check its sha256 and move it into place.
+
+    pooch's ``HTTPDownloader`` streams the file (with its progress bar); ``pooch.retrieve``
+    is not used because it retries every error (a 404 too), names its temporary files
+    ``tmp*`` (which a later run cannot tell apart from a user's files), keeps mode 0600 and
+    has no overall deadline. A timer armed when the headers arrive shuts the socket down at
+    the deadline (``urllib3``'s ``HTTPResponse.shutdown``): a trickling server never reaches
+    the per-read timeout, so only a wall clock can cut it off.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _DeadlineExceeded
+    # Imported only to download. In a notebook without ipywidgets, pooch's import of tqdm.auto
+    # warns "IProgress not found" (about widgets, not the data) and falls back to a text bar.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import pooch
+    import requests
+
+    expired = threading.Event()
+    timers: list[threading.Timer] = []
+
+    def arm(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        def cut() -> None:
+            expired.set()
+            with contextlib.suppress(Exception):  # already closed or released
+                response.raw.shutdown()
+
+        timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut)
+        timer.daemon = True
+        timers.append(timer)
+        timer.start()
+        return response
+
+    downloader = pooch.HTTPDownloader(
+        progressbar=True,
+        chunk_size=CHUNK_SIZE,
+        timeout=(min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining)),
+        hooks={"response": arm},
+    )
+    handle, name = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{target.name}-", dir=target.parent)
+    partial = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as output:
+            try:
+                downloader(url, output, None)
+            except requests.exceptions.RequestException:
+                if expired.is_set():
+                    raise _DeadlineExceeded from None
+                raise
+            finally:
+                for timer in timers:
+                    timer.cancel()
+        if expired.is_set():
+            raise _DeadlineExceeded
+        if file_sha256(partial) != sha256:
+            raise DataDownloadError(
+                f"The file downloaded from {url} does not match the published sha256 of "
+                f"{target.name}; it was discarded",
+                "A proxy, a captive portal or a bad mirror may have altered it: try again on "
+                "another network.",
+                "server",
+            )
+        os.chmod(partial, FILE_MODE)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def url_problem(url: str) -> DataDownloadError | None:
+    """Check that ``url`` serves a file: HTTP 200 (after redirects), not an HTML page.
+
+    Only the headers and the first 64 bytes are read. Used by the setup check.
+
+    Parameters
+    ----------
+    url : str
+        The address of the file.
+
+    Returns
+    -------
+    DataDownloadError or None
+        None when the server answers HTTP 200 with something that is not HTML; otherwise the
+        error a download would meet (unsupported scheme, no connection, timeout, HTTP error,
+        an HTML page such as a captive portal's).
+    """
+    scheme = _scheme_problem(url)
+    if scheme is not None:
+        reason = f"Cannot download from {url}: {scheme}"
+        return DataDownloadError(reason, _network_fix(), "settings")
+    import requests
+
+    try:
+        with requests.get(
+            url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=True
+        ) as response:
+            response.raise_for_status()
+            if response.status_code != 200:
+                return DataDownloadError(
+                    f"{url} answered HTTP {response.status_code} {response.reason}, not the file",
+                    _network_fix(),
+                    "server",
+                )
+            head = next(response.iter_content(64), b"")  # enough to see "<!doctype html"
+            content_type = response.headers.get("Content-Type", "").lower()
+    except requests.exceptions.RequestException as error:
+        return _request_error(url, error)
+    text = head.lstrip().lower()
+    if "text/html" in content_type or text.startswith((b"<!doctype html", b"<html")):
+        return DataDownloadError(
+            f"{url} answered with an HTML page, not the file (a captive portal's login page, "
+            "a proxy's block page or a folder listing?)",
+            "Log in to the network's portal if it has one, and check the address; "
+            + _network_fix(),
+            "server",
+        )
+    return None
+
+
+def _stand_in(name: str, folder: Path, null_control: bool = False) -> Path:
+    from . import synthetic
+
+    if not _has_stand_in(name):
+        raise ValueError(f"There is no synthetic stand-in for {name!r}.")
+    directory = _stand_in_folder(folder)
+    cached = synthetic.cached_stand_in(directory, null_control=null_control)
+    if cached is not None:
+        return cached
+    _writable_folder(directory)
+    with _lock(_lock_path(directory, STAND_IN_LOCK)):
+        _remove_partials(directory, PARTIAL_PREFIX)
+        return synthetic.cached_stand_in(
+            directory, null_control=null_control
+        ) or synthetic.generate_stand_in(directory, null_control=null_control)
+
+
+# ------------------------------------------------------------------------------- provenance
+
+
+def data_source(path: str | os.PathLike) -> str:
+    """Tell whether a fetched file is the real recording or the synthetic stand-in.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A path returned by :func:`fetch_data`.
+
+    Returns
+    -------
+    str
+        ``"synthetic"`` or ``"real"``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    from . import synthetic
+
+    return "synthetic" if synthetic.is_synthetic(path) else "real"
+
+
+@dataclass(frozen=True)
+class DataNotice:
+    """A box telling the reader which data a notebook runs on; notebooks display it.
+
+    Attributes
+    ----------
+    source : str
+        ``"synthetic"`` or ``"real"``.
+    path : str
+        The data file.
+    """
+
+    source: str
+    path: str
+
+    @property
+    def synthetic(self) -> bool:
+        """Return whether the notice is about the synthetic stand-in."""
+        return self.source == "synthetic"
+
+    def __str__(self) -> str:
+        if self.synthetic:
+            return (
+                "SYNTHETIC DATA: this page runs on a synthetic stand-in generated from a known "
+                "ground-truth model, not on the recording of Peyrache et al. (2015). Results "
+                "look like the real ones but are simulated. To use the real recording, "
+                "download it with `python -m workshop_utils.fetch --source real` and run "
+                "again."
+            )
+        return (
+            "Data: the recording Mouse32-140822 of Peyrache, Lacroix, Petersen & Buzsaki "
+            "(2015), downloaded from OSF and checked against its published sha256."
+        )
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self}**" if self.synthetic else str(self)
+
+    def _repr_html_(self) -> str:
+        pieces = html.escape(str(self)).split("`")
+        # Odd pieces were between backticks: show them as code.
+        text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
+        if self.synthetic:
+            title, _, rest = text.partition(":")
+            return (
+                '<div class="workshop-data-notice workshop-data-notice-synthetic" '
+                'style="border: 3px solid #d9480f; background: #fff4e6; color: #5c2b00; '
+                'padding: 0.8em 1em; border-radius: 6px; font-size: 1.05em;">'
+                f"<strong>&#9888; {title}</strong>:{rest}</div>"
+            )
+        return (
+            '<div class="workshop-data-notice workshop-data-notice-real" '
+            'style="border-left: 4px solid #1c7ed6; background: #e7f5ff; padding: 0.5em 1em;">'
+            f"{text}</div>"
+        )
+
+
+def data_notice(path: str | os.PathLike) -> DataNotice:
+    """Return the notice to display right after loading the data.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A path returned by :func:`fetch_data`.
+
+    Returns
+    -------
+    DataNotice
+        Displayed as a loud orange box for the stand-in, a short note for the real file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    return DataNotice(source=data_source(path), path=str(path))
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fetch workshop data from the command line (``python -m workshop_utils.fetch``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 when every file was fetched, 1 otherwise.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop_utils.fetch",
+        description="Download the workshop data (or generate the synthetic stand-in).",
+    )
+    parser.add_argument("names", nargs="*", help=f"files to fetch (default: {', '.join(REGISTRY)})")
+    parser.add_argument("--source", choices=SOURCES, help=f"default: ${DATA_SOURCE_ENV} or auto")
+    parser.add_argument(
+        "--dir",
+        help=f"cache folder, relative to the current folder or absolute (default: "
+        f"${DATA_DIR_ENV} or the user cache)",
+    )
+    args = parser.parse_args(argv)
+    if args.dir:
+        os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(args.dir))
+    status = 0
+    for name in args.names or list(REGISTRY):
+        try:
+            path = fetch_data(name, args.source)
+        except (ValueError, OSError, DataDownloadError) as error:
+            print(f"error: {name}: {error}")
+            status = 1
+            continue
+        print(f"{name}: {path} ({data_source(path)})")
+    if not args.names:
+        # The ground-truth notebook always runs on the stand-in and its null control, whatever
+        # the source: prepare both now, so that no notebook waits for them.
+        from . import synthetic
+
+        for null_control in (False, True):
+            try:
+                path = fetch_data(synthetic.STANDS_IN_FOR, "synthetic", null_control=null_control)
+            except (ValueError, OSError) as error:
+                print(f"error: synthetic stand-in: {error}")
+                status = 1
+                continue
+            label = "null control" if null_control else "stand-in"
+            print(f"synthetic {label}: {path}")
+    return status
+
+
+def jax_cache_dir() -> Path:
+    """Return the folder of JAX's persistent compilation cache for the workshop.
+
+    Every notebook, the book build and the setup check's warm-up point JAX at this one folder
+    (``jax.config.update("jax_compilation_cache_dir", str(jax_cache_dir()))``), so a model
+    compiled once, by any of them, loads from disk everywhere after that.
+
+    Returns
+    -------
+    Path
+        ``$WORKSHOP_JAX_CACHE`` when set, else the ``jax`` folder of :func:`cache_dir`
+        (absolute; not created: JAX creates it on first use).
+
+    Raises
+    ------
+    ValueError
+        If ``$WORKSHOP_JAX_CACHE`` or ``$WORKSHOP_DATA_DIR`` is a relative path.
+    """
+    configured = _absolute_folder(JAX_CACHE_ENV, "each notebook would use its own cache")
+    if configured is not None:
+        return configured
+    return cache_dir() / "jax"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Return the sha256 of a file, as the hex string :data:`REGISTRY` records.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        Hex digest.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

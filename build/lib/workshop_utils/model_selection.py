@@ -1,0 +1,387 @@
+"""Cross-validation that respects time, for scikit-learn's model-selection tools.
+
+Neighbouring time bins of a spike train are not independent: they share spike-history features
+(a bin's features are the counts of the bins before it), a slowly changing head direction and
+slow drifts in firing. Shuffled K-fold would put a bin in the test set and its neighbours in the
+training set, so the test set would nearly copy the training set and the held-out score would
+flatter the most flexible models. :class:`BlockedKFold` instead cuts the
+recording into contiguous test blocks and leaves out ``gap`` bins on each side of the test block
+from the training set, so that no training bin is within ``gap`` bins of a test bin.
+
+It follows scikit-learn's splitter protocol (``split`` and ``get_n_splits``), so it plugs into
+:class:`sklearn.model_selection.GridSearchCV` (``cv=BlockedKFold(...)``) and
+:func:`sklearn.model_selection.cross_val_score`.
+
+Two helpers turn scores into statements a notebook can make honestly:
+
+- :func:`pseudo_r2_per_unit` scores every unit of a population on its own. (A NeMoS population
+  model's ``score`` pools the log-likelihoods of all units, so high-rate units weigh more and the
+  spread across units is lost.)
+- :func:`compare` compares two sets of paired scores (the same units, or the same folds, under
+  two models): the mean difference, an interval of two standard errors around it, and the verdict
+  that interval supports, "higher than", "lower than" or, when it contains zero, "no different
+  from". Notebooks glue the verdict into their prose, so the text cannot claim more than the
+  spread allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "VERDICTS",
+    "BlockedKFold",
+    "Comparison",
+    "compare",
+    "pseudo_r2_by_block",
+    "pseudo_r2_per_unit",
+    "verdict",
+]
+
+VERDICTS = ("higher than", "lower than", "no different from")
+
+
+class BlockedKFold:
+    """K-fold cross-validation with contiguous test blocks and a gap around each of them.
+
+    The samples (time bins, in time order) are cut into ``n_splits`` contiguous blocks of
+    (nearly) equal size. Each block is the test set once; the training set is every other
+    sample except the ``gap`` samples on each side of the test block.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds (test blocks), at least 2.
+    gap : int
+        Number of samples left out of training on each side of the test block. Use the length
+        of the spike-history window, so that no test bin's features contain training counts and
+        no training bin's features contain test counts.
+    equal_train_sizes : bool
+        If True, the first and last folds, which have a gap on one side only, also leave out the
+        ``gap`` samples at the far end of the recording, so that every training set has the same
+        size (when ``n_samples`` is a multiple of ``n_splits``). JAX compiles a fit anew for
+        each shape of data, so equal sizes save a compilation per fold.
+
+    Raises
+    ------
+    ValueError
+        If ``n_splits`` is smaller than 2 or ``gap`` is negative.
+
+    Examples
+    --------
+    >>> splitter = BlockedKFold(n_splits=3, gap=2)
+    >>> for train, test in splitter.split(np.zeros(12)):
+    ...     print(train, test)
+    [ 6  7  8  9 10 11] [0 1 2 3]
+    [ 0  1 10 11] [4 5 6 7]
+    [0 1 2 3 4 5] [ 8  9 10 11]
+    """
+
+    def __init__(self, n_splits: int = 3, gap: int = 0, equal_train_sizes: bool = False) -> None:
+        if int(n_splits) != n_splits or n_splits < 2:
+            raise ValueError(
+                f"n_splits must be an integer of at least 2, got {n_splits!r}: "
+                "cross-validation needs a test block and something left to train on."
+            )
+        if int(gap) != gap or gap < 0:
+            raise ValueError(
+                f"gap must be a non-negative integer number of samples, got {gap!r}; "
+                "use the length of the history window (window_size)."
+            )
+        self.n_splits = int(n_splits)
+        self.gap = int(gap)
+        self.equal_train_sizes = bool(equal_train_sizes)
+
+    def __repr__(self) -> str:
+        return (
+            f"BlockedKFold(n_splits={self.n_splits}, gap={self.gap}, "
+            f"equal_train_sizes={self.equal_train_sizes})"
+        )
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        """Return the number of folds.
+
+        Parameters
+        ----------
+        X, y, groups : Any
+            Ignored; present for compatibility with scikit-learn.
+
+        Returns
+        -------
+        int
+            ``n_splits``.
+        """
+        return self.n_splits
+
+    def split(
+        self, X: Any, y: Any = None, groups: Any = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield the training and test indices of each fold, in time order.
+
+        Parameters
+        ----------
+        X : array-like
+            The samples, first axis in time order; only its length is used.
+        y, groups : Any
+            Ignored; present for compatibility with scikit-learn.
+
+        Yields
+        ------
+        train : numpy.ndarray
+            Indices of the training samples (sorted).
+        test : numpy.ndarray
+            Indices of the test block (contiguous, sorted).
+
+        Raises
+        ------
+        ValueError
+            If there are too few samples to give every fold a test block and a training set
+            outside the gaps.
+        """
+        n_samples = len(X)
+        block_edges = np.linspace(0, n_samples, self.n_splits + 1).round().astype(int)
+        indices = np.arange(n_samples)
+        trim = self.gap if self.equal_train_sizes else 0
+        folds = []
+        for start, stop in zip(block_edges[:-1], block_edges[1:], strict=True):
+            test = indices[start:stop]
+            outside_gaps = (indices < start - self.gap) | (indices >= stop + self.gap)
+            if start == 0:
+                outside_gaps &= indices < n_samples - trim
+            if stop == n_samples:
+                outside_gaps &= indices >= trim
+            train = indices[outside_gaps]
+            if len(test) == 0 or len(train) == 0:
+                raise ValueError(
+                    f"{n_samples} samples are too few for {self.n_splits} folds with a gap of "
+                    f"{self.gap}: use fewer folds, a smaller gap or a longer recording."
+                )
+            folds.append((train, test))
+        yield from folds
+
+
+def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
+    """Return the McFadden pseudo-R² of each unit, not pooled over units.
+
+    The same definition as NeMoS's ``score(..., score_type="pseudo-r2-McFadden")``:
+    ``1 - log L(model) / log L(null)``, where the null model predicts each unit's mean count in
+    ``counts``. NeMoS's population ``score`` sums the log-likelihoods over units before taking
+    the ratio (a pooled score, dominated by high-rate units); this computes one ratio per unit.
+    Bins where any prediction is NaN (an incomplete history) are left out, as NeMoS does.
+
+    Parameters
+    ----------
+    counts : array-like or pynapple TsdFrame
+        Observed spike counts, shape (n_bins, n_units), or (n_bins,) for one unit.
+    predicted_counts : array-like or pynapple TsdFrame
+        Predicted mean counts per bin (``model.predict(X)``, not a rate in Hz), same shape.
+
+    Returns
+    -------
+    pandas.Series
+        One score per unit, indexed by the columns of ``counts`` when it has them (a TsdFrame or
+        DataFrame), else by column number.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a prediction is negative, or a unit never fires in the bins kept
+        (its null log-likelihood is zero and the ratio undefined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> counts = np.array([[0, 1], [1, 0], [0, 1], [2, 0]])
+    >>> perfect = pseudo_r2_per_unit(counts, counts + 1e-12)
+    >>> constant = pseudo_r2_per_unit(counts, np.tile(counts.mean(axis=0), (4, 1)))
+    >>> bool(perfect.gt(constant).all()), constant.round(6).tolist()
+    (True, [0.0, 0.0])
+    """
+    from scipy.special import gammaln, xlogy
+
+    columns = getattr(counts, "columns", None)
+    y = np.asarray(counts, dtype=float)
+    mu = np.asarray(predicted_counts, dtype=float)
+    if y.ndim == 1 and mu.ndim == 1:  # one unit
+        y, mu = y[:, None], mu[:, None]
+    if y.ndim != 2 or y.shape != mu.shape:
+        raise ValueError(
+            f"counts {y.shape} and predicted_counts {mu.shape} must both be (n_bins, n_units)."
+        )
+    keep = ~np.isnan(mu).any(axis=1) & ~np.isnan(y).any(axis=1)
+    y, mu = y[keep], mu[keep]
+    if np.any(mu < 0):
+        raise ValueError("predicted_counts must be expected counts (>= 0), as model.predict gives.")
+    mean = y.mean(axis=0)
+    if np.any(mean == 0):
+        silent = np.flatnonzero(mean == 0).tolist()
+        raise ValueError(f"units {silent} never fire in these bins: their score is undefined.")
+
+    def log_likelihood(rate: np.ndarray) -> np.ndarray:
+        # Poisson log-likelihood per unit, log(y!) included as NeMoS does (it does not cancel
+        # in a ratio).
+        return (xlogy(y, rate) - rate - gammaln(y + 1)).sum(axis=0)
+
+    scores = 1 - log_likelihood(mu) / log_likelihood(np.broadcast_to(mean, y.shape))
+    index = list(columns) if columns is not None else list(range(y.shape[1]))
+    return pd.Series(scores, index=index, name="pseudo-R²")
+
+
+def verdict(low: float, high: float) -> str:
+    """Return what an interval for the difference ``a - b`` lets one say about ``a`` and ``b``.
+
+    Parameters
+    ----------
+    low, high : float
+        The interval's ends.
+
+    Returns
+    -------
+    str
+        ``"higher than"`` if the whole interval is above zero, ``"lower than"`` if it is below,
+        else ``"no different from"``.
+
+    Raises
+    ------
+    ValueError
+        If ``low > high`` or either is NaN.
+    """
+    if not (low <= high):
+        raise ValueError(f"not an interval: low={low}, high={high}")
+    if low > 0:
+        return VERDICTS[0]
+    if high < 0:
+        return VERDICTS[1]
+    return VERDICTS[2]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparison of two sets of scores (see :func:`compare`).
+
+    Attributes
+    ----------
+    difference : float
+        Mean of the paired differences ``a - b``.
+    low, high : float
+        ``difference`` minus and plus two standard errors of that mean.
+    verdict : str
+        ``verdict(low, high)``: "higher than", "lower than" or "no different from".
+    n_pairs : int
+        Number of pairs (units or folds).
+    n_higher : int
+        Pairs in which ``a`` scored higher than ``b``.
+    """
+
+    difference: float
+    low: float
+    high: float
+    verdict: str
+    n_pairs: int
+    n_higher: int
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """Return the fields as a dict (e.g. to glue each into a notebook's text)."""
+        return asdict(self)
+
+
+def compare(a: Any, b: Any) -> Comparison:
+    """Compare paired scores: is ``a`` higher than ``b`` beyond the spread of the pairs.
+
+    Each pair is one unit (or one fold) scored under two models. The mean difference comes with
+    an interval of two standard errors (the pairs' standard deviation over the square root of
+    their number); a difference whose interval contains zero is "no different from".
+
+    Parameters
+    ----------
+    a, b : array-like or pandas.Series
+        Scores of the same units or folds, in the same order (Series must share their index).
+
+    Returns
+    -------
+    Comparison
+        The mean difference, its interval, the verdict and the counts.
+
+    Raises
+    ------
+    ValueError
+        If the two do not pair up, hold NaN, or have fewer than two pairs.
+
+    Examples
+    --------
+    >>> compare([0.3, 0.4, 0.5], [0.1, 0.2, 0.3]).verdict
+    'higher than'
+    >>> compare([0.3, 0.1, 0.5], [0.1, 0.3, 0.4]).verdict
+    'no different from'
+    """
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        if not a.index.equals(b.index):
+            raise ValueError("a and b must score the same units or folds (their indexes differ).")
+    first = np.asarray(a, dtype=float).ravel()
+    second = np.asarray(b, dtype=float).ravel()
+    if first.shape != second.shape:
+        raise ValueError(f"a ({first.size} scores) and b ({second.size}) must pair up.")
+    if first.size < 2:
+        raise ValueError("compare needs at least two pairs to measure their spread.")
+    if np.isnan(first).any() or np.isnan(second).any():
+        raise ValueError("scores hold NaN: drop the units or folds without a score first.")
+    differences = first - second
+    mean = float(differences.mean())
+    half_width = float(2 * differences.std(ddof=1) / np.sqrt(differences.size))
+    low, high = mean - half_width, mean + half_width
+    return Comparison(
+        difference=mean,
+        low=low,
+        high=high,
+        verdict=verdict(low, high),
+        n_pairs=int(differences.size),
+        n_higher=int((differences > 0).sum()),
+    )
+
+
+def pseudo_r2_by_block(counts: Any, predicted_counts: Any, n_blocks: int) -> pd.DataFrame:
+    """Return each unit's pseudo-R² in each of ``n_blocks`` contiguous blocks of time.
+
+    Held-out data cut into blocks give several scores instead of one, and their spread says how
+    much a score, or a difference between two models' scores, varies from one stretch of the
+    recording to the next (pair the blocks of two models with :func:`compare`).
+
+    Parameters
+    ----------
+    counts : array-like or pynapple Tsd/TsdFrame
+        Observed counts in time order, shape (n_bins,) or (n_bins, n_units).
+    predicted_counts : array-like or pynapple Tsd/TsdFrame
+        Predicted mean counts, same shape.
+    n_blocks : int
+        Number of blocks of (nearly) equal length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows are blocks (0 = earliest), columns are units, as :func:`pseudo_r2_per_unit` names
+        them.
+
+    Raises
+    ------
+    ValueError
+        If ``n_blocks`` is not an integer between 2 and the number of bins, or as
+        :func:`pseudo_r2_per_unit` raises.
+    """
+    y = np.asarray(counts, dtype=float)
+    mu = np.asarray(predicted_counts, dtype=float)
+    if not isinstance(n_blocks, int | np.integer) or not 2 <= n_blocks <= len(y):
+        raise ValueError(f"n_blocks={n_blocks!r} must be an integer from 2 to {len(y)}.")
+    columns = getattr(counts, "columns", None)
+    rows = [
+        pseudo_r2_per_unit(y[block], mu[block])
+        for block in np.array_split(np.arange(len(y)), n_blocks)
+    ]
+    table = pd.DataFrame(rows, index=pd.RangeIndex(n_blocks, name="block"))
+    if columns is not None:
+        table.columns = list(columns)
+    return table
