@@ -26,7 +26,7 @@ NOTEBOOKS := $(wildcard notebooks/*.md)
 # The fast tier: every test without a marker of pyproject.toml's list (book build, browser,
 # notebook execution, model fits, the Binder environment, the real recording). The macOS and
 # Windows CI jobs run the same selection (tests/test_workflows.py keeps the three in step).
-FAST_TESTS := not book and not browser and not notebook and not slow and not binder and not realdata
+FAST_TESTS := not book and not browser and not notebook and not slow and not binder and not colab and not realdata
 
 .PHONY: install data book test test-fast bench variants check notebooks sync linkcheck lint clean
 

@@ -45,6 +45,28 @@ def _start_binder_install(folder: Path) -> dict:
     }
 
 
+def _start_colab_environment(folder: Path, state: dict) -> None:
+    """Start building the simulated Colab (tools/colab.py) in a thread, without waiting; the
+    thread fills ``state`` with its Python or its error."""
+    import threading
+
+    from tools import colab
+
+    state.update({"folder": folder, "python": None, "error": None})
+
+    def build() -> None:
+        try:
+            state["python"] = colab.make_environment(folder / "venv")
+        except Exception as error:  # reported by the colab_environment fixture
+            state["error"] = error
+
+    state["thread"] = threading.Thread(target=build, daemon=True)
+    state["thread"].start()
+
+
+_COLAB: dict = {}
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the Binder install now when its test is selected: it downloads and unpacks while
     the book builds, instead of after (it is mostly waiting on the disk and the network)."""
@@ -52,6 +74,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     if any(item.get_closest_marker("binder") for item in session.items):
         _BINDER.update(_start_binder_install(Path(tempfile.mkdtemp(prefix="workshop-binder-"))))
+    if any(item.get_closest_marker("colab") for item in session.items):
+        _start_colab_environment(Path(tempfile.mkdtemp(prefix="workshop-colab-")), _COLAB)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -65,6 +89,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         _BINDER["log"].close()
         shutil.rmtree(_BINDER["folder"], ignore_errors=True)
         _BINDER.clear()
+    if _COLAB:
+        _COLAB["thread"].join(timeout=600)
+        shutil.rmtree(_COLAB["folder"], ignore_errors=True)
+        _COLAB.clear()
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +111,21 @@ def binder_install():
         venv=_BINDER["venv"],
         python=_BINDER["python"],
     )
+
+
+@pytest.fixture(scope="session")
+def colab_environment():
+    """The simulated Colab's Python and folder (its build started at collection)."""
+    from types import SimpleNamespace
+
+    assert _COLAB, "the simulated Colab is built when a test marked colab is collected"
+    _COLAB["thread"].join(timeout=1800)
+    error = _COLAB["error"]
+    if isinstance(error, RuntimeError) and "not on this machine" in str(error):
+        pytest.skip(str(error))
+    if error is not None:
+        raise error
+    return SimpleNamespace(python=_COLAB["python"], folder=_COLAB["folder"])
 
 
 @pytest.fixture(scope="session")

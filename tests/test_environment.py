@@ -176,7 +176,10 @@ def test_binder_install_in_a_fresh_venv_imports_the_stack(binder_install, tmp_pa
     assert imported.returncode == 0, imported.stderr[-3000:]
     report = json.loads(imported.stdout.strip().splitlines()[-1])
     assert report["passed"], report["detail"]
-    assert report["python"] == [3, 11]
+    # The venv runs the Python the suite runs on (make install picks 3.13 where it is there),
+    # one that binder/runtime.txt's choice shares a supported range with.
+    assert report["python"] == list(sys.version_info[:2])
+    assert [3, 12] <= report["python"] <= [3, 14]
     assert Path(report["prefix"]) == venv
 
     # Then binder/postBuild, with the venv first on PATH (on the stand-in: no OSF here).
@@ -192,6 +195,57 @@ def test_binder_install_in_a_fresh_venv_imports_the_stack(binder_install, tmp_pa
     )
     assert post_build.returncode == 0, post_build.stdout + post_build.stderr
     assert any((data / "synthetic").glob("*.nwb"))
+
+
+# Every supported Python on the three operating systems participants use, as pip names their
+# wheels (Linux: every manylinux tag a current runner accepts).
+PLATFORMS = {
+    "Linux": ["manylinux2014_x86_64", *(f"manylinux_2_{n}_x86_64" for n in (17, 27, 28, 34))],
+    "macOS (Apple silicon)": ["macosx_14_0_arm64"],
+    "Windows": ["win_amd64"],
+}
+SUPPORTED_PYTHONS = ["3.12", "3.14"]  # the ends of the range; make install tests 3.13
+
+
+@pytest.mark.binder
+def test_every_pin_has_a_wheel_for_every_supported_python_and_system(tmp_path):
+    """pip resolves the whole pinned stack (dependencies, book and lab extras) from wheels alone
+    for Python 3.12-3.14 on Linux, macOS and Windows (a dry run: nothing is installed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    requirements = [f"{name}=={version}" for name, version in pins("book", "lab").items()]
+
+    def resolve(system: str, python: str) -> str | None:
+        tags = [arg for tag in PLATFORMS[system] for arg in ("--platform", tag)]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--quiet",
+                "--ignore-installed",
+                "--target",
+                str(tmp_path / f"{system}-{python}"),
+                "--only-binary=:all:",
+                "--python-version",
+                python,
+                *tags,
+                *requirements,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
+        return None if result.returncode == 0 else f"{system}, Python {python}: {errors[-2:]}"
+
+    combinations = [(system, python) for system in PLATFORMS for python in SUPPORTED_PYTHONS]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        failures = [f for f in pool.map(lambda c: resolve(*c), combinations) if f]
+    assert failures == []
+    assert project()["requires-python"] == ">=3.12,<3.15"  # the Pythons checked here
 
 
 # ------------------------------------------------------------------------- clean imports

@@ -195,6 +195,15 @@ def partials(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob(f"{fetch.PARTIAL_PREFIX}*"))
 
 
+def part_sizes(folder: Path) -> list[int]:
+    """Sizes of the partial files in ``folder`` (one may vanish while it is read)."""
+    sizes = []
+    for name in partials(folder):
+        with contextlib.suppress(FileNotFoundError):
+            sizes.append((folder / name).stat().st_size)
+    return sizes
+
+
 def fallback_warnings(caught) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
@@ -613,14 +622,16 @@ def test_kill_during_download_then_a_rerun_succeeds_at_once(cache, server):
     env = child_env(cache, **{fetch.DATA_MIRROR_ENV: server.url})
     first = subprocess.Popen(fetch_command("--source", "real"), env=env, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: partials(cache) and server.holding.is_set(), 60, "the download")
+        # Killed once the first half has reached the disk (the server holds the second).
+        wait_for(
+            lambda: server.holding.is_set() and sum(part_sizes(cache)) > 0, 60, "the download"
+        )
         assert (cache / f".{NAME}.lock").exists()  # downloads happen with the lock held
         os.kill(first.pid, signal.SIGKILL)
         assert first.wait(10) == -signal.SIGKILL
     finally:
         first.kill()
-    left = partials(cache)
-    assert left and (cache / left[0]).stat().st_size > 0  # a killed download leaves its part
+    assert sum(part_sizes(cache)) > 0  # a killed download leaves its part
     server.mode = "ok"
     timed_rerun(fetch_command("--source", "real"), env, "the download")
     assert (cache / NAME).read_bytes() == CONTENT

@@ -233,9 +233,12 @@ def local_install_cell(source: str, checkout: Path, root: Path = ROOT) -> str:
 
 
 def write_kernelspec(venv_python: Path, folder: Path) -> str:
-    """Write a Jupyter kernelspec that starts the environment's Python; return its name."""
+    """Write a Jupyter kernelspec into ``folder`` that starts the environment's Python.
+
+    Returns the kernel's name.
+    """
     name = "colab-simulation"
-    spec = folder / "kernels" / name
+    spec = folder / name
     spec.mkdir(parents=True, exist_ok=True)
     argv = [str(venv_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     kernel = {"argv": argv, "display_name": "Colab (simulated)", "language": "python"}
@@ -248,35 +251,52 @@ def run_notebook(
 ) -> Path:
     """Run one MyST notebook in the simulated Colab, install cell first; return the result.
 
-    The executed notebook is written to ``workdir``. Errors propagate as nbclient raises them.
+    The executed notebook is written to ``workdir``; errors propagate as nbclient raises them
+    (``CellExecutionError`` names the cell). Safe to call from several threads at once.
     """
     import jupytext
     import nbformat
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
     from nbclient import NotebookClient
 
     notebook = jupytext.read(source)
     first = next(cell for cell in notebook.cells if cell.cell_type == "code")
     first.source = local_install_cell(first.source, checkout)
-    jupyter_path = workdir / "jupyter"
-    kernel_name = write_kernelspec(venv_python, jupyter_path)
-    previous = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(jupyter_path)
-    try:
-        client = NotebookClient(
-            notebook,
-            kernel_name=kernel_name,
-            timeout=timeout,
-            resources={"metadata": {"path": str(workdir)}},
-        )
-        client.execute()
-    finally:
-        if previous is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = previous
+    kernels = workdir / f"kernels-{source.stem}"
+    name = write_kernelspec(venv_python, kernels)
+    # The kernel is looked up in this folder only: no environment variable is changed.
+    manager = KernelManager(
+        kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)])
+    )
+    client = NotebookClient(
+        notebook, km=manager, timeout=timeout, resources={"metadata": {"path": str(workdir)}}
+    )
+    client.execute()
     executed = workdir / f"{source.stem}.ipynb"
     nbformat.write(notebook, executed)
     return executed
+
+
+def run_notebooks(
+    sources: list[Path], venv_python: Path, checkout: Path, workdir: Path, jobs: int = 2
+) -> dict[Path, BaseException | None]:
+    """Run notebooks ``jobs`` at a time; return each one's error, or None when it ran.
+
+    Two at a time is what two cores gain from (each kernel's XLA compiles on several threads),
+    as in ``tools/execute_notebooks.py``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(source: Path) -> BaseException | None:
+        try:
+            run_notebook(source, venv_python, checkout, workdir)
+        except Exception as error:  # reported per notebook by the caller
+            return error
+        return None
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(zip(sources, pool.map(one, sources), strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,11 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     venv_python = make_environment(args.workdir / "venv")
-    for source in notebooks:
-        print(f"running {source} in the simulated Colab...", flush=True)
-        run_notebook(source, venv_python, ROOT, args.workdir)
-    print("every notebook ran to its end")
-    return 0
+    print(f"running {len(notebooks)} notebooks in the simulated Colab...", flush=True)
+    errors = run_notebooks(notebooks, venv_python, ROOT, args.workdir)
+    for source, error in errors.items():
+        print(f"{source}: {'ran to its end' if error is None else error}")
+    return 0 if not any(errors.values()) else 1
 
 
 if __name__ == "__main__":
