@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -15,6 +14,7 @@ jax==0.7.2
 jaxlib==0.7.2
 Numpy==2.1.3
 scikit_learn==1.6.1
+pynapple==0.6.1
 torch @ https://download.pytorch.org/whl/cpu/torch-2.8.0.whl
 ipykernel==6.17.1
 """
@@ -32,7 +32,8 @@ def test_refresh_keeps_colab_versions_of_what_the_notebooks_touch(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "torch" not in text  # Colab has it; the notebooks do not touch it
     assert "read 2026-12-03" in text
-    # What the Colab cell installs is not listed as Colab's, and what Colab lacks says so.
+    # What the Colab cell installs is not listed as Colab's (even where Colab has an older
+    # release: the cell replaces it), and what Colab lacks says so.
     assert not any(r.startswith(("nemos", "pynapple")) for r in runtime.requirements)
     assert "# pandas: not on Colab" in text
 
@@ -72,20 +73,11 @@ def colab_python(colab_environment):
 @pytest.fixture(scope="module")
 def colab_runs(colab_environment):
     """Every notebook run in the simulated Colab, two at a time: notebook name -> error."""
-    old = os.environ.get("WORKSHOP_DATA_SOURCE")
-    os.environ["WORKSHOP_DATA_SOURCE"] = "synthetic"  # no OSF here; the kernels inherit it
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKSHOP_DATA_SOURCE", "synthetic")  # no OSF here; the kernels inherit it
         errors = colab.run_notebooks(
-            repository.notebook_paths(),
-            colab_environment.python,
-            colab.ROOT,
-            colab_environment.folder,
+            repository.notebook_paths(), colab_environment.python, colab_environment.folder
         )
-    finally:
-        if old is None:
-            os.environ.pop("WORKSHOP_DATA_SOURCE")
-        else:
-            os.environ["WORKSHOP_DATA_SOURCE"] = old
     return {source.stem: error for source, error in errors.items()}
 
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import glob
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -29,6 +27,8 @@ import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from tools import repository
 
@@ -43,18 +43,9 @@ KERNEL_PACKAGES = ("ipykernel", "ipython")
 REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][\w.-]*)\s*(==\s*(?P<version>\S+))?\s*(#.*)?$")
 
 
-def normalize(name: str) -> str:
-    """Return a package name as pip compares them (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def touched_packages(root: Path = ROOT) -> list[str]:
     """Return the packages whose Colab version matters: the workshop's and the kernel's."""
-    names = [
-        normalize(re.split(r"[=<>~! ;\[]", requirement, maxsplit=1)[0])
-        for requirement in repository.project(root)["dependencies"]
-    ]
-    return sorted(set(names) | set(KERNEL_PACKAGES))
+    return sorted(set(repository.dependency_pins(root)) | set(KERNEL_PACKAGES))
 
 
 @dataclass
@@ -101,7 +92,7 @@ def parse_freeze(text: str) -> dict[str, str]:
     for line in text.splitlines():
         name, separator, version = line.strip().partition("==")
         if separator and not name.startswith("#"):
-            versions[normalize(name)] = version.strip()
+            versions[canonicalize_name(name)] = version.strip()
     return versions
 
 
@@ -122,7 +113,7 @@ def parse_python(os_info: str) -> str:
 def render_packages(freeze: str, os_info: str, date: str, root: Path = ROOT) -> str:
     """Return the text of ``tools/colab-packages.txt`` for Colab's published lists."""
     versions = parse_freeze(freeze)
-    installed_by_cell = {normalize(name) for name in repository.COLAB_INSTALLS}
+    installed_by_cell = {canonicalize_name(name) for name in repository.COLAB_INSTALLS}
     lines = [
         "# Google Colab's CPU runtime, as the notebooks see it: its Python and the versions of",
         "# the packages the notebooks touch (those the Colab cell installs are not on Colab).",
@@ -157,20 +148,11 @@ def refresh(freeze: str | None, os_info: str | None, path: Path = PACKAGES_FILE)
 
 
 def find_python(version: str) -> str | None:
-    """Return a ``python<version>`` on PATH or among pyenv's versions, or None."""
-    candidates = [shutil.which(f"python{version}")]
-    pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates += sorted(glob.glob(f"{pyenv}/versions/{version}*/bin/python3"))
-    # A pyenv shim of a version that is installed but not selected is on PATH and does not
-    # run: ask each candidate for its version.
-    check = f"import sys; sys.exit(sys.version_info[:2] != {tuple(map(int, version.split('.')))})"
-    for candidate in candidates:
-        if (
-            candidate
-            and subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0
-        ):
-            return candidate
-    return None
+    """Return a Python ``version`` (X.Y) found as ``make install`` finds one, or None."""
+    found = subprocess.run(
+        ["sh", str(ROOT / "tools" / "find_python.sh"), version], capture_output=True, text=True
+    )
+    return found.stdout.strip() or None
 
 
 # Stand-ins for Colab's own package: the notebooks only ask whether it is imported; JAX, seeing
@@ -279,14 +261,18 @@ def run_notebook(
 
 
 def run_notebooks(
-    sources: list[Path], venv_python: Path, checkout: Path, workdir: Path, jobs: int = 2
+    sources: list[Path], venv_python: Path, workdir: Path, root: Path = ROOT, jobs: int = 2
 ) -> dict[Path, BaseException | None]:
     """Run notebooks ``jobs`` at a time; return each one's error, or None when it ran.
 
-    Two at a time is what two cores gain from (each kernel's XLA compiles on several threads),
-    as in ``tools/execute_notebooks.py``.
+    The install cells take the workshop package from a copy of ``root``'s tracked files in
+    ``workdir`` (pip builds it in place, and the build must not land in the working tree). Two
+    at a time is what two cores gain from (each kernel's XLA compiles on several threads), as
+    in ``tools/execute_notebooks.py``.
     """
     from concurrent.futures import ThreadPoolExecutor
+
+    checkout = repository.copy_clone(workdir / "checkout", root)
 
     def one(source: Path) -> BaseException | None:
         try:
@@ -320,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True)
     venv_python = make_environment(args.workdir / "venv")
     print(f"running {len(notebooks)} notebooks in the simulated Colab...", flush=True)
-    errors = run_notebooks(notebooks, venv_python, ROOT, args.workdir)
+    errors = run_notebooks(notebooks, venv_python, args.workdir)
     for source, error in errors.items():
         print(f"{source}: {'ran to its end' if error is None else error}")
     return 0 if not any(errors.values()) else 1

@@ -152,6 +152,20 @@ def release_tag(root: Path = ROOT) -> str:
     return "v" + project(root)["version"]
 
 
+def dependency_pins(root: Path = ROOT) -> dict[str, str]:
+    """Return ``pyproject.toml``'s ``[project] dependencies`` as canonical name -> requirement.
+
+    A requirement without ``==`` is kept too (its version is then not pinned).
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    return {
+        canonicalize_name(Requirement(requirement).name): requirement.strip()
+        for requirement in project(root)["dependencies"]
+    }
+
+
 def colab_requirements(root: Path = ROOT) -> list[str]:
     """Return the pins of :data:`COLAB_INSTALLS`, as written in ``pyproject.toml``.
 
@@ -160,12 +174,8 @@ def colab_requirements(root: Path = ROOT) -> list[str]:
     ValueError
         If one of them is not pinned exactly in ``[project] dependencies``.
     """
-    pins = {}
-    for requirement in project(root)["dependencies"]:
-        name, separator, _ = requirement.partition("==")
-        if separator:
-            pins[name.strip().lower()] = requirement.strip()
-    missing = [name for name in COLAB_INSTALLS if name not in pins]
+    pins = dependency_pins(root)
+    missing = [name for name in COLAB_INSTALLS if "==" not in pins.get(name, "")]
     if missing:
         raise ValueError(
             f"{', '.join(missing)} must be pinned with == in pyproject.toml's dependencies: the "
