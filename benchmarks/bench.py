@@ -215,8 +215,8 @@ def timing_pages(
     for notebook, kinds in by_name.items():
         cold, warm = kinds["cold"], kinds["warm"]
         notebook_lines.append(
-            f"| {notebook} | {cold['value']:.0f} | {cold['ratio']:.2f} {cold['status']} | "
-            f"≤ {cold['ratio_limit']:g}× | {warm['value']:.0f} |"
+            f"| {notebook} | {cold['seconds']:.0f} | {cold['value']:.2f} {cold['status']} | "
+            f"≤ {cold['limit']:g}× | {warm['seconds']:.0f} |"
         )
     note += (
         f"Reference: `seed_chain.py`, the original notebook's computation, {reference:.1f} s "
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{REFERENCE} is missing: the notebooks' targets are ratios to its time.")
     reference_runs = [reference_seconds(env)]
 
-    def add(measure: str, value: float, unit: str, limit: float | None, **extra: str) -> dict:
+    def add(measure: str, value: float, unit: str, limit: float | None, **extra: object) -> dict:
         row = {
             "measure": measure,
             "value": round(value, 3),
@@ -340,11 +340,19 @@ def main(argv: list[str] | None = None) -> int:
         ):
             seconds = kinds[kind]["seconds"]
             limit = ratios["cold"] if kind == "cold" else None
-            row = add(f"{name}: {label}", seconds, "s", None, notebook=name, kind=kind)
-            ratio_row = add(f"{name}: {label}, x reference", seconds / reference, "x", limit)
-            row["status"], row["ratio"] = ratio_row["status"], ratio_row["value"]
-            row["ratio_limit"] = limit
-            notebook_rows.append(row)
+            add(f"{name}: {label}", seconds, "s", None)
+            # The target is on the ratio: the instructors page shows this row's value too.
+            notebook_rows.append(
+                add(
+                    f"{name}: {label}, x reference",
+                    seconds / reference,
+                    "x",
+                    limit,
+                    notebook=name,
+                    kind=kind,
+                    seconds=seconds,
+                )
+            )
         add(f"{name}: kernel exit after the last cell", kinds["cold"]["kernel_exit"], "s", None)
         add(f"{name}: kernel peak memory", kinds["warm"]["peak_mb"], "MB", None)
     add("make check, warm-up of every notebook", warm_up, "s", None)
