@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(not (3, 12) <= sys.version_info[:2] <= (3, 14))'; then echo "Removing $(VENV): it was made with an unsupported Python."; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable ".[book,lab,test]"
+	$(BIN)/python -m pip install --quiet --editable ".[book,lab,test,tools]"
 	@touch $@
 
 data: $(STAMP)
@@ -64,7 +64,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
 
 variants: $(STAMP)
-	$(BIN)/python -m workshop_utils.variants --output variants --results benchmarks/results.json --agendas book/agendas.yml notebooks/*.md
+	$(BIN)/python -m tools.variants --output variants --results benchmarks/results.json notebooks/*.md
+	$(BIN)/python -m tools.agendas book/agendas.yml notebooks/*.md --results benchmarks/results.json
 
 check: $(STAMP)
 	$(BIN)/python -m workshop_utils.check --warm

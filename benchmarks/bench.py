@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     # Participants run the presenters notebooks (complete code, solutions included), not the
     # book's sources, whose extra cells only glue numbers into the website's text.
     notebooks = sorted((repo / "notebooks").glob("*.md"))
-    variants_command = [PYTHON, "-m", "workshop_utils.variants", "--output", "variants"]
+    variants_command = [PYTHON, "-m", "tools.variants", "--output", "variants"]
     run([*variants_command, *map(str, notebooks)], repo, env)
 
     def presenters(notebook: Path) -> Path:

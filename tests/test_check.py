@@ -12,7 +12,7 @@ import pytest
 from conftest import myst_notebook
 from test_fetch import Server, child_env, clear_data_settings, lock_held_elsewhere, read_only
 
-from workshop_utils import check, fetch, synthetic
+from workshop_utils import check, fetch, runtime, synthetic
 
 REAL_NAME = "Mouse32-140822.nwb"
 SHORT_LAYOUT = synthetic.SessionLayout(end=600.0, wake=(200.0, 400.0), tracking=(200.05, 399.95))
@@ -671,7 +671,7 @@ print(float(jax.jit(lambda x: jnp.sin(x) * 2.0)(jnp.arange(3.0)).sum()))""",
 @pytest.mark.notebook
 def test_warm_up_runs_each_notebook_and_fills_the_jax_cache(tmp_path, monkeypatch):
     jax_cache = tmp_path / "jax"
-    monkeypatch.setenv(fetch.JAX_CACHE_ENV, str(jax_cache))
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(jax_cache))
     good = tmp_path / "good.md"
     good.write_text(WARM_NOTEBOOK, encoding="utf-8")
     bad = tmp_path / "bad.md"

@@ -166,7 +166,7 @@ def test_binder_install_in_a_fresh_venv_imports_the_stack(binder_install, tmp_pa
         "from workshop_utils import check\n"
         f"result = check.check_packages(pins={pins('book')!r})\n"
         "import nemos, pynapple, jax, sklearn, xarray, jupytext, myst_nb, ipykernel\n"
-        "from workshop_utils import fetch, synthetic, plotting, model_selection, variants\n"
+        "from workshop_utils import fetch, synthetic, plotting, model_selection, runtime\n"
         "print(json.dumps({'passed': result.passed, 'detail': result.detail,\n"
         "  'python': list(sys.version_info[:2]), 'prefix': sys.prefix}))\n"
     )

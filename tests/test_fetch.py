@@ -623,9 +623,7 @@ def test_kill_during_download_then_a_rerun_succeeds_at_once(cache, server):
     first = subprocess.Popen(fetch_command("--source", "real"), env=env, stderr=subprocess.DEVNULL)
     try:
         # Killed once the first half has reached the disk (the server holds the second).
-        wait_for(
-            lambda: server.holding.is_set() and sum(part_sizes(cache)) > 0, 60, "the download"
-        )
+        wait_for(lambda: server.holding.is_set() and sum(part_sizes(cache)) > 0, 60, "the download")
         assert (cache / f".{NAME}.lock").exists()  # downloads happen with the lock held
         os.kill(first.pid, signal.SIGKILL)
         assert first.wait(10) == -signal.SIGKILL
@@ -877,19 +875,6 @@ def test_a_download_in_a_notebook_shows_no_widget_nag(cache, monkeypatch):
     text = "".join(output.get("text", "") for output in notebook.cells[0].outputs)
     assert "SYNTHETIC" in text and "USING THE SYNTHETIC STAND-IN" in text  # fell back, loudly
     assert "IProgress" not in text and "ipywidgets" not in text
-
-
-def test_the_jax_cache_follows_the_data_cache_unless_set_and_must_be_absolute(
-    tmp_path, monkeypatch
-):
-    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(tmp_path / "data"))
-    monkeypatch.delenv(fetch.JAX_CACHE_ENV, raising=False)
-    assert fetch.jax_cache_dir() == tmp_path / "data" / "jax"
-    monkeypatch.setenv(fetch.JAX_CACHE_ENV, str(tmp_path / "compiled"))
-    assert fetch.jax_cache_dir() == tmp_path / "compiled"
-    monkeypatch.setenv(fetch.JAX_CACHE_ENV, "relative/jax")
-    with pytest.raises(ValueError, match="WORKSHOP_JAX_CACHE='relative/jax' is a relative path"):
-        fetch.jax_cache_dir()
 
 
 def test_the_null_control_is_a_stand_in_only(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 import pynapple as nap  # noqa: E402
 import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
-from matplotlib.animation import FuncAnimation  # noqa: E402
+from matplotlib.animation import AbstractMovieWriter, FuncAnimation  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 from workshop_utils import plotting  # noqa: E402
@@ -199,6 +199,41 @@ def test_historyconv_column_zero_is_lag_one():
     ]
 
 
+class FrameRecorder(AbstractMovieWriter):
+    """A movie writer that keeps what each frame shows: the feature matrix and the spans."""
+
+    def __init__(self):
+        super().__init__(fps=5)
+        self.frames = []
+
+    def setup(self, fig, outfile, dpi=None):
+        self.fig = fig
+
+    def grab_frame(self, **savefig_kwargs):
+        trace_ax, matrix_ax = self.fig.axes
+        window, target = trace_ax.patches
+        oldest, newest = trace_ax.texts
+        self.frames.append(
+            {
+                "rows": np.ma.filled(matrix_ax.images[0].get_array().astype(float), np.nan),
+                "window": window.get_x(),
+                "target": target.get_x(),
+                "oldest": (oldest.get_text(), oldest.get_position()[0]),
+                "newest": (newest.get_text(), newest.get_position()[0]),
+            }
+        )
+
+    def finish(self):
+        pass
+
+
+def recorded_frames(animation):
+    """Play an animation through Matplotlib's writer interface; return what each frame showed."""
+    recorder = FrameRecorder()
+    animation.save("unused.gif", writer=recorder)
+    return recorder.frames
+
+
 def test_animation_rows_are_historyconv_rows(recording):
     counts = recording["counts"][:, 0]
     first, window_size, n_frames = 3, 10, 6
@@ -206,38 +241,34 @@ def test_animation_rows_are_historyconv_rows(recording):
         counts, counts.t[first], window_size=window_size, n_frames=n_frames
     )
     assert isinstance(animation, FuncAnimation)
-    assert len(list(animation.new_frame_seq())) == n_frames
-    for frame in range(n_frames):
-        window, target, image, oldest, newest = animation.draw_frame(frame)
+    frames = recorded_frames(animation)
+    assert len(frames) == n_frames
     features = history_features(counts, window_size)
     predicted = first + window_size + np.arange(n_frames)
-    np.testing.assert_allclose(image.get_array(), features[predicted])
+    np.testing.assert_allclose(frames[-1]["rows"], features[predicted])
     # The image's y axis gives the feature-matrix row, its x axis the lag (lag 1 on the left).
+    image = animation._fig.axes[1].images[0]
     left, right, bottom, top = image.get_extent()
     assert (left, right) == (0.5, window_size + 0.5)
     assert (top, bottom) == (predicted[0] - 0.5, predicted[-1] + 0.5)
-    matrix_ax = image.axes
-    labels = [t.get_text() for t in matrix_ax.get_xticklabels()]
+    labels = [t.get_text() for t in image.axes.get_xticklabels()]
     assert labels[0] == "lag 1\n(most recent)" and labels[-1] == "lag 10\n(0.1 s ago)"
     # Last frame: the window covers bins first+5 .. first+14, the predicted bin is first+15.
-    assert window.get_x() == pytest.approx(counts.t[first + 5] - 0.005)
-    assert target.get_x() == pytest.approx(counts.t[first + 15] - 0.005)
-    assert newest.get_text() == "lag 1" and newest.get_position()[0] == target.get_x()
-    assert oldest.get_text() == "lag 10" and oldest.get_position()[0] == window.get_x()
+    last = frames[-1]
+    assert last["window"] == pytest.approx(counts.t[first + 5] - 0.005)
+    assert last["target"] == pytest.approx(counts.t[first + 15] - 0.005)
+    assert last["newest"] == ("lag 1", last["target"])
+    assert last["oldest"] == ("lag 10", last["window"])
     html = animation.to_jshtml()
     assert "<img" in html and html.count("frames[") >= n_frames
 
 
-@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 def test_animation_leaves_rows_not_seen_yet_empty_and_checks_its_bins(recording):
     counts = recording["counts"][:, 0]
     animation = plotting.animate_sliding_window(counts, counts.t[0], window_size=10, n_frames=6)
-    image = animation.draw_frame(2)[2]
-    empty = np.ma.getmaskarray(image.get_array())  # NaN rows are masked
-    assert not empty[2].any()
-    assert empty[3:].all(), "rows not seen yet stay empty"
-    del animation, image
-    gc.collect()  # Matplotlib warns when an animation never shown is collected: here, not later
+    third = recorded_frames(animation)[2]["rows"]
+    assert not np.isnan(third[:3]).any()
+    assert np.isnan(third[3:]).all(), "rows not seen yet stay empty"
     with pytest.raises(ValueError, match="frames"):
         plotting.animate_sliding_window(counts, counts.t[-5], window_size=10, n_frames=6)
     with pytest.raises(ValueError, match="positive window_size"):
@@ -639,7 +670,6 @@ def test_time_axes_show_no_offset_even_without_the_style(frame):
         t=t, d=rng.random((t.size, 12)), columns=np.linspace(0, 2 * np.pi, 12, endpoint=False)
     )
     animation = plotting.animate_sliding_window(count, count.t[0], window_size=10, n_frames=3)
-    animation.draw_frame(0)
     figures = {
         "population": plotting.plot_head_direction_population(
             spikes, angle, frame, t0 + 1, t0 + 1.3, predicted_rates=rates

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from workshop_utils import check, fetch, synthetic, variants
+from tools import variants
+from workshop_utils import check, fetch, synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("workshop_utils", "tools", "book/_ext")

@@ -1,6 +1,9 @@
 import sys
 
-from workshop_utils import runtime
+import matplotlib as mpl
+import pytest
+
+from workshop_utils import fetch, runtime
 
 
 def test_glue_without_myst_nb_shows_only_what_it_is_asked_to(monkeypatch, capsys):
@@ -19,3 +22,45 @@ def test_glue_with_myst_nb_hands_the_value_to_it(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda *args, **kwargs: calls.append((args, kwargs)))
     runtime.glue("key", 1.5, display=False)
     assert calls == [(("key", 1.5), {"display": False})]
+
+
+def test_the_jax_cache_follows_the_data_cache_unless_set_and_must_be_absolute(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.delenv(runtime.JAX_CACHE_ENV, raising=False)
+    assert runtime.jax_cache_dir() == tmp_path / "data" / "jax"
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(tmp_path / "compiled"))
+    assert runtime.jax_cache_dir() == tmp_path / "compiled"
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, "relative/jax")
+    with pytest.raises(ValueError, match="WORKSHOP_JAX_CACHE='relative/jax' is a relative path"):
+        runtime.jax_cache_dir()
+
+
+def test_configure_notebook_applies_every_setting_of_a_notebook(tmp_path, monkeypatch):
+    import jax
+    import pynapple as nap
+
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(tmp_path / "compiled"))
+    before = {
+        name: jax.config.values[name]
+        for name in (
+            "jax_enable_x64",
+            "jax_compilation_cache_dir",
+            "jax_persistent_cache_min_compile_time_secs",
+        )
+    }
+    quiet = nap.nap_config.suppress_conversion_warnings
+    try:
+        with mpl.rc_context():
+            mpl.rcParams["animation.html"] = "none"
+            runtime.configure_notebook()
+            assert mpl.rcParams["animation.html"] == "jshtml"  # the workshop's style
+        assert jax.config.values["jax_enable_x64"] is True
+        assert jax.config.values["jax_compilation_cache_dir"] == str(tmp_path / "compiled")
+        assert jax.config.values["jax_persistent_cache_min_compile_time_secs"] == 0
+        assert nap.nap_config.suppress_conversion_warnings is True
+    finally:
+        for name, value in before.items():
+            jax.config.update(name, value)
+        nap.nap_config.suppress_conversion_warnings = quiet

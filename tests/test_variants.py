@@ -1,12 +1,10 @@
-"""Student and presenter notebooks derived from the full notebooks, and the workshop agendas."""
+"""Student and presenter notebooks derived from the full notebooks."""
 
 from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +18,7 @@ from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from workshop_utils import variants
+from tools import variants
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -66,47 +64,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# The website's address
-
-
-@pytest.mark.parametrize(
-    "url, expected",
-    [
-        (
-            "https://github.com/head-direction-workshop/head-direction-glm-workshop",
-            "https://head-direction-workshop.github.io/head-direction-glm-workshop/",
-        ),
-        ("https://github.com/Some-Owner/some-repo.git/", "https://some-owner.github.io/some-repo/"),
-        ("https://github.com/owner/owner.github.io", "https://owner.github.io/"),
-    ],
-)
-def test_website_address_is_derived_from_the_repository_address(tmp_path, url, expected):
-    config = tmp_path / "_config.yml"
-    config.write_text(yaml.safe_dump({"repository": {"url": url, "branch": "main"}}))
-    assert variants.website_url(config) == expected
-
-
-@pytest.mark.parametrize(
-    "settings, message",
-    [
-        ({"title": "no repository"}, "has no repository.url"),
-        ({"repository": {"url": "https://gitlab.com/a/b"}}, "not a GitHub repository address"),
-        ({"repository": {"url": "https://github.com/only-owner"}}, "not a GitHub repository"),
-    ],
-)
-def test_website_address_needs_a_github_repository(tmp_path, settings, message):
-    config = tmp_path / "_config.yml"
-    config.write_text(yaml.safe_dump(settings))
-    with pytest.raises(ValueError, match=message):
-        variants.website_url(config)
-
-
-def test_website_address_of_this_book_follows_its_repository():
-    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    owner, repository = url.rstrip("/").split("/")[-2:]
-    assert variants.website_url(ROOT / "_config.yml") == (
-        f"https://{owner.lower()}.github.io/{repository}/"
-    )
+# Links to the website (its address comes from tools.repository)
 
 
 def test_doc_and_download_links_point_where_sphinx_publishes_the_pages(tmp_path):
@@ -752,127 +710,6 @@ def test_command_line_replaces_a_symlink_instead_of_writing_through_it(tmp_path)
         "demo_presenters.ipynb",
         "demo_users.ipynb",
     ]  # no temporary file left behind
-
-
-# ---------------------------------------------------------------------------------------------
-# Agendas
-
-
-AGENDAS = ROOT / "book" / "agendas.yml"
-
-
-def sections_of(source: Path) -> list[str]:
-    """Level-2 headings of a MyST notebook, read line by line (oracle)."""
-    return [
-        line[3:].strip()
-        for cell in jupytext.read(source).cells
-        if cell.cell_type == "markdown"
-        for line in cell.source.splitlines()
-        if line.startswith("## ")
-    ]
-
-
-def test_each_plan_adds_up_to_its_length_and_names_real_sections():
-    plans = yaml.safe_load(AGENDAS.read_text())["plans"]
-    assert [plan["minutes"] for plan in plans] == [60, 120, 210]
-    notebooks = {path.stem: path for path in NOTEBOOKS}
-    for plan in plans:
-        blocks = plan["blocks"]
-        total = sum(block.get("minutes", 0) + block.get("break", 0) for block in blocks)
-        assert total == plan["minutes"], plan["title"]
-        for block in blocks:
-            if "break" in block:
-                continue
-            source = notebooks[block["notebook"]]
-            for section in block["sections"]:
-                assert section in sections_of(source), (plan["title"], section)
-            for label in block.get("live", []) + block.get("homework", []):
-                assert f":label: {label}" in source.read_text()
-    outlines = {path.stem: variants.notebook_outline(path) for path in NOTEBOOKS}
-    assert variants.check_agendas(yaml.safe_load(AGENDAS.read_text()), outlines) == []
-
-
-def test_notebook_outline_reads_sections_and_exercises():
-    outline = variants.notebook_outline(FULL)
-    assert outline.sections == sections_of(FULL)
-    assert outline.exercises["exercise-fine-bins"] == "5. Fewer weights with a basis"
-    assert outline.exercises["exercise-strongest-pair"] == "6. All-to-all connectivity"
-    line = line_of(BAD_YAML, "{code-cell}")
-    with pytest.raises(variants.VariantError, match=f"{BAD_YAML}:{line}: invalid cell options"):
-        variants.notebook_outline(BAD_YAML)
-
-
-def test_check_agendas_reports_each_kind_of_problem():
-    outlines = {"demo": variants.notebook_outline(DEMO)}
-    agendas = {
-        "plans": [
-            {
-                "title": "Short",
-                "minutes": 30,
-                "blocks": [
-                    {"notebook": "demo", "sections": ["Imports", "1. Countin"], "minutes": 10},
-                    {"break": 5},
-                    {"notebook": "demo", "sections": ["Imports"], "minutes": 10},
-                    {"notebook": "missing", "sections": ["Imports"], "minutes": 1},
-                    {
-                        "notebook": "demo",
-                        "sections": ["Summary"],
-                        "minutes": 2,
-                        "live": ["exercise-demo-double"],
-                        "homework": ["exercise-nope"],
-                    },
-                ],
-            }
-        ]
-    }
-    problems = variants.check_agendas(agendas, outlines)
-    assert problems == [
-        "Short: demo has no section '1. Countin' (did you mean '1. Counting'?)",
-        "Short: demo / 'Imports' is taught twice.",
-        "Short: no notebook named 'missing' (known: demo).",
-        "Short: exercise 'exercise-demo-double' is in section '1. Counting', which this block "
-        "does not teach.",
-        "Short: demo has no exercise 'exercise-nope'.",
-        "Short: teaching and breaks add up to 28 min, not the stated 30 min.",
-    ]
-    with pytest.raises(ValueError, match="do not fit the notebooks"):
-        variants.agenda_markdown(agendas, outlines, {})
-
-
-def test_agenda_page_shows_compute_times_measured_by_the_benchmark(tmp_path):
-    seconds = {"Imports": 2.6, "1. The data": 1.8, "2. Are these head-direction cells?": 1.4}
-    results = tmp_path / "results.json"
-    results.write_text(json.dumps({"sections": {"head_direction": seconds}}))
-    page = variants.write_agenda_page(AGENDAS, NOTEBOOKS, tmp_path / "agendas.md", results=results)
-    text = page.read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| 0:00 |")]
-    assert len(rows) == 3
-    one_hour, two_hours = rows[0], rows[1]
-    assert one_hour.split(" | ")[4] == f"{sum(seconds.values()):.0f} s"  # 6 s
-    assert two_hours.split(" | ")[4] == f"{seconds['Imports'] + seconds['1. The data']:.0f} s"
-    block_rows = [line for line in text.splitlines() if line.startswith("| 0:10 |")]
-    assert block_rows[0].split(" | ")[4] == ""  # sections 3 and 4 were not measured
-    assert "{ref}`fine bins <exercise-fine-bins>`" in text
-    folder = Path(os.path.relpath(ROOT / "notebooks", tmp_path)).as_posix()
-    assert f"{{doc}}`head_direction <{folder}/head_direction>`" in text
-
-
-def test_committed_agenda_page_is_up_to_date(tmp_path):
-    # The page links the notebooks relative to itself: rebuild it in a copy of the layout.
-    (tmp_path / "book").mkdir()
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    shutil.copy(AGENDAS, tmp_path / "book" / "agendas.yml")
-    page = variants.write_agenda_page(
-        tmp_path / "book" / "agendas.yml",
-        sorted((tmp_path / "notebooks").glob("*.md")),
-        results=ROOT / "benchmarks" / "results.json",
-    )
-    committed = ROOT / "book" / "agendas.md"
-    assert committed.read_text() == page.read_text(), (
-        "book/agendas.md is stale: run "
-        "`python -m workshop_utils.variants --agendas book/agendas.yml notebooks/*.md`"
-    )
-    assert "```{include} agendas.md" in (ROOT / "book" / "instructors.md").read_text()
 
 
 # ---------------------------------------------------------------------------------------------

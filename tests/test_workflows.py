@@ -139,9 +139,9 @@ def test_workflows_use_current_major_versions_of_official_actions_only():
 def test_every_job_runs_a_python_pyproject_supports_and_the_fast_tier_runs_all_of_them():
     from packaging.specifiers import SpecifierSet
 
-    supported = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "requires-python"
-    ])
+    supported = SpecifierSet(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    )
     seen = set()
     for path in WORKFLOWS.glob("*.yml"):
         for name, job in workflow(path.name)["jobs"].items():

@@ -26,8 +26,6 @@ from pathlib import Path
 
 import yaml
 
-from workshop_utils.variants import github_pages_url
-
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFIG = "_config.yml"
@@ -73,6 +71,30 @@ REPOSITORY_MENTION = re.compile(
 # (tests/test_notebooks.py keeps each pair identical).
 NOT_SCANNED = ("tests/",)
 NOT_SCANNED_SUFFIXES = (".ipynb", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".nwb", ".npz")
+
+
+def github_pages_url(owner: str, repository: str) -> str:
+    """Return the GitHub Pages address of ``github.com/<owner>/<repository>``.
+
+    ``https://<owner>.github.io/<repository>/`` (the owner in lower case), or
+    ``https://<owner>.github.io/`` for a repository named ``<owner>.github.io``.
+
+    Parameters
+    ----------
+    owner : str
+        The GitHub account or organisation.
+    repository : str
+        The repository's name.
+
+    Returns
+    -------
+    str
+        The address, ending with ``/``.
+    """
+    owner = owner.lower()
+    if repository.lower() == f"{owner}.github.io":
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{repository}/"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ heavy: each check imports what it needs when it runs.
 
 With ``--warm NOTEBOOK ...`` (``make check`` passes every notebook), a setup that passed then runs
 each notebook once, start to end, in a kernel of this environment, and throws its outputs away.
-That fills JAX's compilation cache (:func:`workshop_utils.fetch.jax_cache_dir`, shared by every
+That fills JAX's compilation cache (:func:`workshop_utils.runtime.jax_cache_dir`, shared by every
 notebook, the book build and Jupyter) with every model the notebooks fit, at the shapes they fit
 them, on the data this laptop will use: a participant's first live run then loads the compiled
 code instead of compiling it. Running the notebooks themselves, rather than a list of fits kept
@@ -768,7 +768,7 @@ def warm_notebooks(
     Each notebook (a MyST ``.md`` or an ``.ipynb``) runs in a fresh ``python3`` kernel, in its
     own folder, with this process's environment (so the same data source and cache folders);
     its outputs are discarded. The notebooks point JAX at
-    :func:`workshop_utils.fetch.jax_cache_dir`, so every model they compile lands there.
+    :func:`workshop_utils.runtime.jax_cache_dir`, so every model they compile lands there.
 
     Parameters
     ----------

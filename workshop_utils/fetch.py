@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import hashlib
 import html
 import math
 import os
@@ -50,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._files import FILE_MODE, PARTIAL_PREFIX, file_sha256, folder_from_environment, partial_file
+
 __all__ = [
     "CONNECT_TIMEOUT",
     "DATA_DIR_ENV",
@@ -58,7 +59,6 @@ __all__ = [
     "DOWNLOAD_TIMEOUT",
     "DOWNLOAD_TIMEOUT_ENV",
     "FILE_MODE",
-    "JAX_CACHE_ENV",
     "LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
     "PARTIAL_PREFIX",
@@ -73,10 +73,8 @@ __all__ = [
     "data_notice",
     "data_source",
     "download_url",
-    "fetch_all",
     "fetch_data",
     "file_sha256",
-    "jax_cache_dir",
     "main",
     "resolve",
     "url_problem",
@@ -87,7 +85,6 @@ DATA_DIR_ENV = "WORKSHOP_DATA_DIR"
 DATA_MIRROR_ENV = "WORKSHOP_DATA_MIRROR"
 DOWNLOAD_TIMEOUT_ENV = "WORKSHOP_DATA_TIMEOUT"
 LOCK_TIMEOUT_ENV = "WORKSHOP_DATA_LOCK_TIMEOUT"
-JAX_CACHE_ENV = "WORKSHOP_JAX_CACHE"
 SOURCES = ("auto", "real", "synthetic")
 
 CONNECT_TIMEOUT = 5.0
@@ -100,10 +97,6 @@ LOCK_TIMEOUT = 120.0
 """Default seconds to wait for another process fetching the same file."""
 DOWNLOAD_RETRIES = 2
 """Extra attempts after a dropped connection or a server error (5xx, 429); never after others."""
-FILE_MODE = 0o644
-"""Mode of the files in the cache: readable by everyone, so an instructor's cache can be shared."""
-PARTIAL_PREFIX = ".partial-"
-"""Prefix of files being written; the next run deletes those a killed process left behind."""
 SUPPORTED_SCHEMES = ("http", "https")
 CHUNK_SIZE = 64 * 1024
 
@@ -207,7 +200,7 @@ def cache_dir() -> Path:
         If ``$WORKSHOP_DATA_DIR`` is a relative path: notebooks run from their own folder, so
         a relative cache would be a different folder for each of them.
     """
-    configured = _absolute_folder(
+    configured = folder_from_environment(
         DATA_DIR_ENV,
         "every program would look for the data relative to the folder it runs in (notebooks "
         "run in notebooks/)",
@@ -217,20 +210,6 @@ def cache_dir() -> Path:
     import platformdirs  # the folder pooch.os_cache uses, without importing pooch
 
     return Path(platformdirs.user_cache_dir("workshop_utils")).absolute()
-
-
-def _absolute_folder(variable: str, consequence: str) -> Path | None:
-    """Read a folder from an environment variable; None when unset, an error when relative."""
-    configured = os.environ.get(variable, "").strip()
-    if not configured:
-        return None
-    folder = Path(configured).expanduser()
-    if not folder.is_absolute():
-        raise ValueError(
-            f"{variable}={configured!r} is a relative path, so {consequence}. Set an absolute "
-            f"path, e.g. export {variable}={folder.absolute()}"
-        )
-    return folder
 
 
 def download_url(name: str) -> str:
@@ -664,27 +643,6 @@ def fetch_data(name: str, source: str | None = None, *, null_control: bool = Fal
         return str(path)
 
 
-def fetch_all(source: str | None = None) -> dict[str, str]:
-    """Fetch every file the workshop uses.
-
-    Parameters
-    ----------
-    source : {"auto", "real", "synthetic"}, optional
-        As for :func:`fetch_data`.
-
-    Returns
-    -------
-    dict of str to str
-        Local path of each file, by name.
-
-    Raises
-    ------
-    DataDownloadError
-        With ``source="real"``, if a file cannot be downloaded.
-    """
-    return {name: fetch_data(name, source) for name in REGISTRY}
-
-
 def _has_stand_in(name: str) -> bool:
     from . import synthetic
 
@@ -887,10 +845,9 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
         timeout=(min(CONNECT_TIMEOUT, remaining), min(READ_TIMEOUT, remaining)),
         hooks={"response": arm},
     )
-    handle, name = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{target.name}-", dir=target.parent)
-    partial = Path(name)
+    partial = partial_file(target.parent, f"{target.name}-")
     try:
-        with os.fdopen(handle, "wb") as output:
+        with open(partial, "wb") as output:
             try:
                 downloader(url, output, None)
             except requests.exceptions.RequestException:
@@ -910,7 +867,6 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
                 "another network.",
                 "server",
             )
-        os.chmod(partial, FILE_MODE)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -1140,52 +1096,6 @@ def main(argv: list[str] | None = None) -> int:
             label = "null control" if null_control else "stand-in"
             print(f"synthetic {label}: {path}")
     return status
-
-
-def jax_cache_dir() -> Path:
-    """Return the folder of JAX's persistent compilation cache for the workshop.
-
-    Every notebook, the book build and the setup check's warm-up point JAX at this one folder
-    (``jax.config.update("jax_compilation_cache_dir", str(jax_cache_dir()))``), so a model
-    compiled once, by any of them, loads from disk everywhere after that.
-
-    Returns
-    -------
-    Path
-        ``$WORKSHOP_JAX_CACHE`` when set, else the ``jax`` folder of :func:`cache_dir`
-        (absolute; not created: JAX creates it on first use).
-
-    Raises
-    ------
-    ValueError
-        If ``$WORKSHOP_JAX_CACHE`` or ``$WORKSHOP_DATA_DIR`` is a relative path.
-    """
-    configured = _absolute_folder(JAX_CACHE_ENV, "each notebook would use its own cache")
-    if configured is not None:
-        return configured
-    return cache_dir() / "jax"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Return the sha256 of a file, as the hex string :data:`REGISTRY` records.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-
-    Returns
-    -------
-    str
-        Hex digest.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    """
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 if __name__ == "__main__":

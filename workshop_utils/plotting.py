@@ -426,9 +426,7 @@ def animate_sliding_window(
     Returns
     -------
     FuncAnimation
-        The animation; its figure is closed so that notebooks show only the animation. Its
-        ``draw_frame(f)`` draws frame ``f`` and returns the window span, the predicted-bin span,
-        the matrix image and the two lag labels on the trace.
+        The animation; its figure is closed so that notebooks show only the animation.
 
     Raises
     ------
@@ -493,7 +491,6 @@ def animate_sliding_window(
     fig.canvas.draw()
     fig.set_layout_engine("none")
     animation = FuncAnimation(fig, draw_frame, frames=n_frames, interval=interval, blit=False)
-    animation.draw_frame = draw_frame  # public handle on the frame function, for tests
     plt.close(fig)
     return animation
 

@@ -85,19 +85,17 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numba
 import numpy as np
 
-from .fetch import file_sha256
+from ._files import file_sha256, partial_file
 
 __all__ = [
     "DEFAULT_SEED",
     "GENERATOR_VERSION",
-    "GROUND_TRUTH_FILENAME",
     "NULL_CONTROL_FILENAME",
     "STAND_IN_FILENAME",
     "STANDS_IN_FOR",
@@ -112,7 +110,6 @@ __all__ = [
 
 STANDS_IN_FOR = "Mouse32-140822.nwb"
 STAND_IN_FILENAME = "Mouse32-140822_SYNTHETIC.nwb"
-GROUND_TRUTH_FILENAME = "Mouse32-140822_SYNTHETIC_ground_truth.npz"
 MANIFEST_FILENAME = "Mouse32-140822_SYNTHETIC_manifest.json"
 # The null control: the same stand-in (same seed, heading, tuning, self-history), every coupling 0.
 NULL_CONTROL_FILENAME = "Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb"
@@ -483,8 +480,8 @@ def generate_stand_in(
     nwb_name, truth_name, manifest_name = _file_names(null_control)
     nwb_final = directory / nwb_name
     truth_final = directory / truth_name
-    nwb_tmp = _temporary_path(directory, ".nwb")
-    truth_tmp = _temporary_path(directory, ".npz")
+    nwb_tmp = partial_file(directory, suffix=".nwb")
+    truth_tmp = partial_file(directory, suffix=".npz")
     try:
         _write_nwb(
             nwb_tmp,
@@ -515,7 +512,7 @@ def generate_stand_in(
         "null_control": null_control,
         "sha256": digests,
     }
-    manifest_tmp = _temporary_path(directory, ".json")
+    manifest_tmp = partial_file(directory, suffix=".json")
     manifest_tmp.write_text(json.dumps(manifest, indent=2))
     os.replace(manifest_tmp, directory / manifest_name)
     return nwb_final
@@ -905,17 +902,3 @@ def _write_nwb(
     behavior.add(CompassDirection(spatial_series=head_angle, name="CompassDirection"))
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwbfile)
-
-
-def _temporary_path(directory: Path, suffix: str) -> Path:
-    """Create an empty partial file in ``directory``, readable by others like every cached file.
-
-    Its name starts with fetch's partial-file prefix, so that a run killed while writing leaves
-    a file the next fetch recognises and deletes.
-    """
-    from .fetch import FILE_MODE, PARTIAL_PREFIX
-
-    handle, name = tempfile.mkstemp(prefix=PARTIAL_PREFIX, suffix=suffix, dir=directory)
-    os.close(handle)
-    os.chmod(name, FILE_MODE)
-    return Path(name)

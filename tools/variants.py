@@ -1,4 +1,4 @@
-"""Student ("users") and presenter versions of the workshop notebooks, and workshop agendas.
+"""Student ("users") and presenter versions of the workshop notebooks.
 
 Every notebook is written once, in full, as a MyST markdown notebook (``notebooks/*.md``). This
 module derives two more versions from it, by parsing the notebook with jupytext, its markdown
@@ -80,22 +80,16 @@ Prose
   toggle and the users notebook replaces with one empty cell.
 - Other admonitions become block quotes (``dropdown`` ones a ``<details>`` block), ``{doc}`` and
   ``{download}`` links to the published website (its address is derived from
-  ``repository.url`` in ``_config.yml`` by :func:`website_url`), and math stays math. Numbers
+  ``repository.url`` in ``_config.yml`` by :func:`tools.repository.repository`), and math
+  stays math. Numbers
   glued into the prose (``{glue:text}`key:.1f```, ``{glue:}`key```) become the key in code
   style, with "(a number computed above; the website shows it here)" the first time and
   "(computed above)" after that: the glue cells are gone from the variants.
 - A directive or role the variants cannot render is an error naming the file and line, with the
   closest known name ("did you mean {solution-start}?").
 
-Agendas
--------
-``book/agendas.yml`` holds the hand-written plans of a live workshop (which sections, how many
-teaching minutes, which exercises live or as homework, breaks). :func:`write_agenda_page` checks
-them against the notebooks and writes their tables, with compute times from ``make bench``, into
-``book/agendas.md``, which the instructors page includes.
-
-Run ``python -m workshop_utils.variants --output variants [--agendas book/agendas.yml]
-notebooks/*.md`` (``make variants``).
+Run ``python -m tools.variants --output variants notebooks/*.md`` (``make variants``); the
+agendas page is written by :mod:`tools.agendas`.
 """
 
 from __future__ import annotations
@@ -119,7 +113,6 @@ from functools import lru_cache
 from io import StringIO
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlparse
 
 import jupytext
 import nbformat
@@ -135,24 +128,19 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role.index import myst_role as _parse_myst_role
 from mdit_py_plugins.substitution import substitution_plugin
 
+from tools.repository import repository
+
 __all__ = [
     "KEEP_TAG",
     "PROMPT_KEY",
     "REMOVE_TAG",
-    "NotebookOutline",
     "VariantError",
-    "agenda_markdown",
-    "check_agendas",
     "check_prompts",
-    "github_pages_url",
     "main",
     "make_presenters_notebook",
     "make_users_notebook",
-    "notebook_outline",
     "section_times",
     "users_prompt",
-    "website_url",
-    "write_agenda_page",
     "write_variants",
 ]
 
@@ -274,10 +262,10 @@ def _make_parser() -> MarkdownIt:
     return parser
 
 
-_PARSER = _make_parser()
+MYST_PARSER = _make_parser()
 
 
-def _directive(info: str) -> str | None:
+def directive_name(info: str) -> str | None:
     """Return the directive name of a fence's info string (``{name} args``), if any."""
     info = info.strip()
     if info.startswith("{") and "}" in info:
@@ -322,10 +310,10 @@ def _split_at_solutions(source: str) -> list[tuple[str, str, int, str]]:
     lines = source.splitlines(keepends=True)
     events: list[tuple[str, str, int, str]] = []
     cursor = 0
-    for token, _ in _blocks(_PARSER.parse(source)):
+    for token, _ in _blocks(MYST_PARSER.parse(source)):
         if token.type not in ("fence", "colon_fence") or token.map is None:
             continue
-        name = _directive(token.info)
+        name = directive_name(token.info)
         if name in (SOLUTION_START, SOLUTION_END):
             begin, end = token.map
             events.append(("text", "".join(lines[cursor:begin]), cursor, ""))
@@ -342,7 +330,7 @@ def _split_at_solutions(source: str) -> list[tuple[str, str, int, str]]:
     return result
 
 
-def _split_options(content: str, cell: int, line: int) -> tuple[dict[str, Any], str, int]:
+def split_options(content: str, cell: int, line: int) -> tuple[dict[str, Any], str, int]:
     """Split a directive's content into its options and body (as MyST reads them).
 
     Returns the options, the body and the number of lines the options took.
@@ -381,68 +369,6 @@ def _classes(options: Mapping[str, Any]) -> list[str]:
 # Links to the website
 
 
-def website_url(config: str | Path) -> str:
-    """Return the address of the published website, from the book's ``_config.yml``.
-
-    The book is published on GitHub Pages, whose address follows from the repository's:
-    ``https://github.com/<owner>/<repo>`` is published at ``https://<owner>.github.io/<repo>/``
-    (and a repository named ``<owner>.github.io`` at ``https://<owner>.github.io/``).
-
-    Parameters
-    ----------
-    config : str or Path
-        The book's ``_config.yml``; its ``repository.url`` is the one source of the address.
-
-    Returns
-    -------
-    str
-        The website's address, ending with ``/``.
-
-    Raises
-    ------
-    ValueError
-        If ``repository.url`` is missing or is not a GitHub repository address.
-    """
-    settings = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-    url = (settings.get("repository") or {}).get("url")
-    if not url:
-        raise ValueError(
-            f"{config} has no repository.url: set it to the repository's GitHub address."
-        )
-    parsed = urlparse(str(url))
-    parts = [part for part in parsed.path.split("/") if part]
-    if parsed.netloc.lower() not in ("github.com", "www.github.com") or len(parts) != 2:
-        raise ValueError(
-            f"repository.url in {config} is {url!r}, not a GitHub repository address "
-            "(https://github.com/<owner>/<repo>): the website address is derived from it."
-        )
-    return github_pages_url(parts[0], parts[1].removesuffix(".git"))
-
-
-def github_pages_url(owner: str, repository: str) -> str:
-    """Return the GitHub Pages address of ``github.com/<owner>/<repository>``.
-
-    ``https://<owner>.github.io/<repository>/`` (the owner in lower case), or
-    ``https://<owner>.github.io/`` for a repository named ``<owner>.github.io``.
-
-    Parameters
-    ----------
-    owner : str
-        The GitHub account or organisation.
-    repository : str
-        The repository's name.
-
-    Returns
-    -------
-    str
-        The address, ending with ``/``.
-    """
-    owner = owner.lower()
-    if repository.lower() == f"{owner}.github.io":
-        return f"https://{owner}.github.io/"
-    return f"https://{owner}.github.io/{repository}/"
-
-
 def _book_root(path: Path) -> Path | None:
     """Return the folder of the ``_config.yml`` above ``path`` (the book's source folder)."""
     for folder in Path(path).resolve().parents:
@@ -451,7 +377,7 @@ def _book_root(path: Path) -> Path | None:
     return None
 
 
-def _default_results(path: Path) -> Path | None:
+def default_results(path: Path) -> Path | None:
     """``benchmarks/results.json`` of the book that holds ``path``, if it is in a book."""
     root = _book_root(path)
     return None if root is None else root / "benchmarks" / "results.json"
@@ -465,7 +391,7 @@ def _document_title(path: Path) -> str | None:
         text = "\n\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     else:
         text = path.read_text(encoding="utf-8")
-    tokens = _PARSER.parse(text)
+    tokens = MYST_PARSER.parse(text)
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":
             return tokens[index + 1].content
@@ -483,7 +409,7 @@ class _Links:
     @classmethod
     def of(cls, source: Path, root: Path) -> _Links:
         docname = source.resolve().relative_to(root).with_suffix("").as_posix()
-        return cls(root, website_url(root / "_config.yml"), docname)
+        return cls(root, repository(root).website, docname)
 
     def resolve(self, target: str) -> str:
         """Return a role's target relative to the book's root (as Sphinx resolves it)."""
@@ -635,7 +561,7 @@ def _replace_roles(
 def _question_and_answer(body: str) -> tuple[str, str]:
     """Split the body of a question admonition at its ``**Answer.**`` paragraph."""
     lines = body.splitlines()
-    tokens = _PARSER.parse(body)
+    tokens = MYST_PARSER.parse(body)
     for index, token in enumerate(tokens):
         if token.type != "paragraph_open" or token.level != 0 or token.map is None:
             continue
@@ -660,7 +586,7 @@ def _question_and_answer(body: str) -> tuple[str, str]:
 
 def _render_directive(token: Token, context: _Context, base: int) -> str:
     """Plain Markdown for one MyST directive (fenced with backticks or colons)."""
-    name = _directive(token.info)
+    name = directive_name(token.info)
     line = base + (token.map[0] if token.map else 0)
     if name is None:
         raise VariantError(
@@ -678,7 +604,7 @@ def _render_directive(token: Token, context: _Context, base: int) -> str:
             line,
         )
     argument = _directive_argument(token.info)
-    options, raw_body, used = _split_options(token.content, context.cell, line)
+    options, raw_body, used = split_options(token.content, context.cell, line)
     body_line = line + 1 + used
     if name in _CODE_DIRECTIVES:
         return f"```{argument}\n{raw_body}\n```"
@@ -728,23 +654,23 @@ def _convert_blocks(text: str, context: _Context, base: int = 0) -> list[_Block]
     """Convert MyST markdown to plain Markdown blocks (``base``: line of ``text`` in the cell)."""
     lines = text.splitlines()
     blocks = []
-    for first, tokens in _blocks(_PARSER.parse(text)):
+    for first, tokens in _blocks(MYST_PARSER.parse(text)):
         if first.map is None:
             continue
         start, end = first.map
         if first.type in ("myst_target", "myst_line_comment", "myst_block_break", "front_matter"):
             continue
         if first.type in ("fence", "colon_fence") and (
-            first.type == "colon_fence" or _directive(first.info)
+            first.type == "colon_fence" or directive_name(first.info)
         ):
             rendered = _render_directive(first, context, base)
             if rendered:
                 blocks.append(_Block("directive", rendered))
             continue
         for token in tokens[1:]:
-            if token.type in ("fence", "colon_fence") and _directive(token.info):
+            if token.type in ("fence", "colon_fence") and directive_name(token.info):
                 raise VariantError(
-                    f"The directive {{{_directive(token.info)}}} sits inside a list or quote: "
+                    f"The directive {{{directive_name(token.info)}}} sits inside a list or quote: "
                     "the variants render directives at the top level only.",
                     context.cell,
                     base + (token.map[0] if token.map else start),
@@ -985,7 +911,7 @@ def _code_names(text: str) -> set[str]:
 def _prompt_names(prompt: str) -> set[str]:
     """Names a prompt gives participants: the Python names in its backticks."""
     names = set()
-    for token in _PARSER.parse(prompt):
+    for token in MYST_PARSER.parse(prompt):
         for child in token.children or []:
             if child.type == "code_inline":
                 names |= _code_names(child.content)
@@ -1410,7 +1336,7 @@ def _cell_lines(text: str, notebook: nbformat.NotebookNode) -> list[int]:
     return lines
 
 
-def _read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
+def read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
     """Read a notebook and where its cells start; bad cell options become a VariantError."""
     try:
         notebook = jupytext.read(source)
@@ -1489,9 +1415,9 @@ def write_variants(
     source = Path(source)
     if not source.is_file():
         raise FileNotFoundError(f"No notebook at {source}.")
-    notebook, cell_lines = _read_notebook(source)
+    notebook, cell_lines = read_notebook(source)
     if results is None:
-        results = _default_results(source)
+        results = default_results(source)
     try:
         variants = {
             "users": make_users_notebook(notebook, source),
@@ -1512,287 +1438,6 @@ def write_variants(
 
 
 # --------------------------------------------------------------------------------------------
-# Agendas
-
-
-class NotebookOutline(NamedTuple):
-    """The level-2 sections of a notebook and the section of each exercise."""
-
-    sections: list[str]
-    exercises: dict[str, str]
-
-
-def notebook_outline(source: str | Path) -> NotebookOutline:
-    """Return a notebook's section headings and exercises.
-
-    Parameters
-    ----------
-    source : str or Path
-        A MyST notebook.
-
-    Returns
-    -------
-    NotebookOutline
-        The level-2 headings in order (as written: the names ``make bench`` times them by),
-        and ``{exercise label: heading of its section}``.
-
-    Raises
-    ------
-    VariantError
-        If a cell's options are not valid YAML (the message names the file and line).
-    """
-    notebook, _ = _read_notebook(Path(source))
-    sections, exercises = [], {}
-    for cell in notebook.cells:
-        if cell.cell_type != "markdown":
-            continue
-        tokens = _PARSER.parse(cell.source)
-        for index, token in enumerate(tokens):
-            if token.level != 0:
-                continue
-            if token.type == "heading_open" and token.tag == "h2":
-                sections.append(tokens[index + 1].content.strip())
-            elif token.type in ("fence", "colon_fence") and _directive(token.info) == "exercise":
-                options, _, _ = _split_options(token.content, 0, 0)
-                if "label" in options:
-                    exercises[str(options["label"])] = sections[-1] if sections else ""
-    return NotebookOutline(sections, exercises)
-
-
-def _plans(agendas: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    plans = agendas.get("plans") if isinstance(agendas, Mapping) else None
-    if not isinstance(plans, list) or not plans:
-        raise ValueError("The agendas file needs a `plans:` list (see book/agendas.yml).")
-    return plans
-
-
-def check_agendas(agendas: Mapping[str, Any], outlines: Mapping[str, NotebookOutline]) -> list[str]:
-    """Return the problems of workshop plans, checked against the notebooks.
-
-    Each plan's teaching minutes and breaks must add up to its stated length; every notebook,
-    section and exercise named must exist, each exercise in one of its block's sections, and
-    no section may be taught twice in a plan.
-
-    Parameters
-    ----------
-    agendas : mapping
-        The agendas file's content (``{"plans": [...]}``, see ``book/agendas.yml``).
-    outlines : mapping of str to NotebookOutline
-        The outline of each notebook, by name (see :func:`notebook_outline`).
-
-    Returns
-    -------
-    list of str
-        One message per problem, naming the plan; empty if all is well.
-    """
-    problems = []
-    for number, plan in enumerate(_plans(agendas), start=1):
-        name = plan.get("title", f"plan {number}")
-        blocks = plan.get("blocks") or []
-        if not blocks:
-            problems.append(f"{name}: no blocks.")
-        total, taught = 0, set()
-        for block in blocks:
-            if "break" in block:
-                total += int(block["break"])
-                continue
-            notebook = block.get("notebook")
-            total += int(block.get("minutes", 0))
-            if not block.get("minutes"):
-                problems.append(f"{name}: a block of {notebook} has no teaching `minutes`.")
-            if notebook not in outlines:
-                problems.append(
-                    f"{name}: no notebook named {notebook!r} "
-                    f"(known: {', '.join(sorted(outlines))})."
-                )
-                continue
-            outline = outlines[notebook]
-            sections = list(block.get("sections") or [])
-            for section in sections:
-                if section not in outline.sections:
-                    problems.append(
-                        f"{name}: {notebook} has no section {section!r}"
-                        + (
-                            f" (did you mean {close[0]!r}?)"
-                            if (close := difflib.get_close_matches(section, outline.sections, 1))
-                            else ""
-                        )
-                    )
-                elif (notebook, section) in taught:
-                    problems.append(f"{name}: {notebook} / {section!r} is taught twice.")
-                taught.add((notebook, section))
-            for kind in ("live", "homework"):
-                for label in block.get(kind) or []:
-                    if label not in outline.exercises:
-                        problems.append(f"{name}: {notebook} has no exercise {label!r}.")
-                    elif outline.exercises[label] not in sections:
-                        problems.append(
-                            f"{name}: exercise {label!r} is in section "
-                            f"{outline.exercises[label]!r}, which this block does not teach."
-                        )
-        length = plan.get("minutes")
-        if total != length:
-            problems.append(
-                f"{name}: teaching and breaks add up to {total} min, not the stated {length} min."
-            )
-    return problems
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _table_text(text: str) -> str:
-    """Text for a Markdown table cell (a ``|`` would end the cell)."""
-    return text.replace("|", "\\|")
-
-
-def _exercise_link(label: str) -> str:
-    return f"{{ref}}`{label.removeprefix('exercise-').replace('-', ' ')} <{label}>`"
-
-
-def agenda_markdown(
-    agendas: Mapping[str, Any],
-    outlines: Mapping[str, NotebookOutline],
-    seconds: Mapping[str, Mapping[str, float]],
-    *,
-    notebook_folder: str = "../notebooks",
-) -> str:
-    """Return the agenda tables of every plan, as MyST markdown for the instructors page.
-
-    Parameters
-    ----------
-    agendas : mapping
-        The agendas file's content (see ``book/agendas.yml``).
-    outlines : mapping of str to NotebookOutline
-        The outline of each notebook, by name.
-    seconds : mapping of str to mapping of str to float
-        Compute time of each section, by notebook and section heading (``make bench``); a block
-        shows its compute time only if all its sections were measured.
-    notebook_folder : str
-        Where the notebooks are, relative to the page that includes the agenda.
-
-    Returns
-    -------
-    str
-        One heading, description and table per plan.
-
-    Raises
-    ------
-    ValueError
-        If :func:`check_agendas` finds a problem.
-    """
-    problems = check_agendas(agendas, outlines)
-    if problems:
-        raise ValueError("The agendas do not fit the notebooks:\n  " + "\n  ".join(problems))
-    parts = []
-    for plan in _plans(agendas):
-        rows = [
-            "| start | notebook | sections | teaching | compute | exercises |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        clock, compute_total, measured = 0, 0.0, True
-        for block in plan["blocks"]:
-            if "break" in block:
-                rows.append(f"| {_clock(clock)} | *break* | | {block['break']} min | | |")
-                clock += int(block["break"])
-                continue
-            notebook = block["notebook"]
-            times = seconds.get(notebook, {})
-            sections = list(block["sections"])
-            compute = ""
-            if sections and all(section in times for section in sections):
-                block_seconds = sum(times[section] for section in sections)
-                compute_total += block_seconds
-                compute = f"{block_seconds:.0f} s"
-            else:
-                measured = False
-            exercises = "; ".join(
-                f"{kind}: " + ", ".join(_exercise_link(label) for label in block[kind])
-                for kind in ("live", "homework")
-                if block.get(kind)
-            )
-            listed = "; ".join(_table_text(section) for section in sections)
-            rows.append(
-                f"| {_clock(clock)} | {{doc}}`{notebook} <{notebook_folder}/{notebook}>` | "
-                f"{listed} | {block['minutes']} min | {compute} | {exercises} |"
-            )
-            clock += int(block["minutes"])
-        total = f"{compute_total:.0f} s" if measured else ""
-        rows.append(f"| {_clock(clock)} | **end** | | **{plan['minutes']} min** | {total} | |")
-        description = str(plan.get("description", "")).strip()
-        parts.append(
-            f"### {plan['title']} ({plan['minutes']} min)\n\n"
-            + (f"{description}\n\n" if description else "")
-            + "\n".join(rows)
-        )
-    return "\n\n".join(parts)
-
-
-def write_agenda_page(
-    agendas: str | Path,
-    notebooks: Sequence[str | Path],
-    output: str | Path | None = None,
-    *,
-    results: str | Path | None = None,
-) -> Path:
-    """Check the workshop plans and write their tables into a page of the book.
-
-    Parameters
-    ----------
-    agendas : str or Path
-        The hand-written plans (``book/agendas.yml``).
-    notebooks : sequence of str or Path
-        The MyST notebooks the plans may use.
-    output : str or Path, optional
-        The page to write (default: ``agendas`` with the suffix ``.md``), included by the
-        instructors page.
-    results : str or Path, optional
-        ``make bench``'s results (default: ``benchmarks/results.json`` in the book's folder).
-
-    Returns
-    -------
-    Path
-        The page written.
-
-    Raises
-    ------
-    ValueError
-        If a plan does not fit the notebooks, or its times do not add up.
-    """
-    agendas = Path(agendas)
-    output = Path(output) if output is not None else agendas.with_suffix(".md")
-    if results is None:
-        results = _default_results(agendas)
-    sources = [Path(path) for path in notebooks]
-    outlines = {path.stem: notebook_outline(path) for path in sources}
-    seconds = {path.stem: section_times(results, path.stem) for path in sources}
-    folder = Path(os.path.relpath(sources[0].parent, output.parent)).as_posix() if sources else "."
-    try:
-        plans = yaml.safe_load(agendas.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ValueError(f"{agendas} is not valid YAML: {error}") from error
-    body = agenda_markdown(
-        plans,
-        outlines,
-        seconds,
-        notebook_folder=folder,
-    )
-    header = (
-        f"<!-- Written from {agendas.name} and make bench's results.json by `python -m "
-        "workshop_utils.variants --agendas`; do not edit. -->\n\n"
-    )
-    footer = (
-        "\n\nTeaching minutes are the plan's; compute is the time the notebook's code takes in "
-        "those sections, measured by `make bench` on a cold JAX cache (blank until measured). "
-        "Exercises marked homework are left for after the session.\n"
-    )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(header + body + footer, encoding="utf-8")
-    return output
-
-
-# --------------------------------------------------------------------------------------------
 # Command line
 
 
@@ -1810,22 +1455,21 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 if any notebook (or the agendas) could not be converted.
+        0 on success, 1 if any notebook could not be converted.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m workshop_utils.variants",
+        prog="python -m tools.variants",
         description="Write the users and presenters versions of workshop notebooks.",
     )
     parser.add_argument("notebooks", nargs="+", help="MyST markdown notebooks")
     parser.add_argument("--output", default="variants", help="folder to write into")
     parser.add_argument("--results", help="make bench's results.json (compute times)")
-    parser.add_argument("--agendas", help="workshop plans (YAML) to write as a Markdown page")
     args = parser.parse_args(argv)
     status = 0
     for source in args.notebooks:
         try:
             written = write_variants(source, args.output, results=args.results)
-            notebook, cell_lines = _read_notebook(Path(source))
+            notebook, cell_lines = read_notebook(Path(source))
             for index, message in _prompt_problems(notebook):
                 warning = VariantError(f"warning: {message}", index)
                 print(warning.located(source, cell_lines), file=sys.stderr)
@@ -1835,13 +1479,6 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for kind, path in written.items():
             print(f"{kind:>10}: {path}")
-    if args.agendas:
-        try:
-            page = write_agenda_page(args.agendas, args.notebooks, results=args.results)
-        except (OSError, ValueError) as error:
-            print(f"error: {args.agendas}: {error}", file=sys.stderr)
-            return 1
-        print(f"{'agendas':>10}: {page}")
     return status
 
 

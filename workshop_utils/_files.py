@@ -1,0 +1,97 @@
+"""How the workshop writes files into its cache: one rule for hashing, modes and partial files.
+
+Used by :mod:`workshop_utils.fetch` (downloads) and :mod:`workshop_utils.synthetic` (the
+stand-in); it imports neither, so neither imports the other for these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+FILE_MODE = 0o644
+"""Every cached file is readable by everyone, so that an instructor's cache can be shared."""
+
+PARTIAL_PREFIX = ".partial-"
+"""Files being written start with this; one a killed run left behind is deleted by the next."""
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Return the sha256 of a file as a hex string (the form the data registry records).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        Hex digest.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def partial_file(directory: Path, name: str = "", suffix: str = "") -> Path:
+    """Create an empty partial file in ``directory``, with the cache's file mode.
+
+    Write into it, then ``os.replace`` it onto its final name: a reader never sees half a file.
+
+    Parameters
+    ----------
+    directory : Path
+        The folder of the final file (a rename is atomic only within one file system).
+    name : str, optional
+        The final file's name, kept in the partial's name to tell whose partial it is.
+    suffix : str, optional
+        Suffix of the partial file.
+
+    Returns
+    -------
+    Path
+        The new, empty file.
+    """
+    handle, path = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{name}", suffix=suffix, dir=directory)
+    os.close(handle)
+    os.chmod(path, FILE_MODE)
+    return Path(path)
+
+
+def folder_from_environment(variable: str, consequence: str) -> Path | None:
+    """Read a folder from an environment variable; None when unset, an error when relative.
+
+    Parameters
+    ----------
+    variable : str
+        The environment variable.
+    consequence : str
+        What a relative path would do, for the error message ("so <consequence>").
+
+    Returns
+    -------
+    Path or None
+        The folder (``~`` expanded), or None when the variable is unset or blank.
+
+    Raises
+    ------
+    ValueError
+        If the variable holds a relative path; the message gives an absolute one to set.
+    """
+    configured = os.environ.get(variable, "").strip()
+    if not configured:
+        return None
+    folder = Path(configured).expanduser()
+    if not folder.is_absolute():
+        raise ValueError(
+            f"{variable}={configured!r} is a relative path, so {consequence}. Set an absolute "
+            f"path, e.g. export {variable}={folder.absolute()}"
+        )
+    return folder
