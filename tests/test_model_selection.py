@@ -106,3 +106,94 @@ def test_equal_train_sizes_trims_the_far_end_of_the_edge_folds(n_splits):
     first_train, last_train = folds[0][0], folds[-1][0]
     assert first_train.max() == n_samples - gap - 1  # the last gap bins are left out
     assert last_train.min() == gap  # the first gap bins are left out
+
+
+# ---------------------------------------------------------------------------------------------
+# The numbers the prose glues, against independent oracles
+
+
+@pytest.fixture(scope="module")
+def population():
+    """Poisson counts of four units and two predictions of them: one close, one crude."""
+    rng = np.random.default_rng(7)
+    n_bins, n_units = 3_000, 4
+    drive = np.sin(np.linspace(0, 40, n_bins))[:, None] * np.linspace(0.5, 1.5, n_units)
+    rates = 0.2 * np.exp(drive)
+    counts = rng.poisson(rates)
+    crude = np.tile(rates.mean(axis=0), (n_bins, 1)) * np.exp(0.3 * drive)
+    return counts, rates, crude
+
+
+def test_pseudo_r2_per_unit_is_nemos_mcfadden_score_of_each_unit(population):
+    import nemos as nmo
+
+    counts, rates, _ = population
+    observations = nmo.observation_models.PoissonObservations()
+    oracle = [
+        float(
+            observations.pseudo_r2(
+                counts[:, unit].astype(float), rates[:, unit], score_type="pseudo-r2-McFadden"
+            )
+        )
+        for unit in range(counts.shape[1])
+    ]
+    scores = model_selection.pseudo_r2_per_unit(counts, rates)
+    np.testing.assert_allclose(scores.to_numpy(), oracle, rtol=1e-4)  # NeMoS: float32 here
+    assert (scores > 0).all()
+
+
+def test_pseudo_r2_by_block_scores_each_contiguous_block_on_its_own(population):
+    counts, rates, _ = population
+    n_blocks = 7  # 3,000 bins: blocks of 429 (the first six) and 426 bins
+    table = model_selection.pseudo_r2_by_block(counts, rates, n_blocks)
+    assert table.shape == (n_blocks, counts.shape[1])
+    sizes = [len(counts) // n_blocks + (i < len(counts) % n_blocks) for i in range(n_blocks)]
+    edges = np.cumsum([0, *sizes])
+    for block in range(n_blocks):
+        y = counts[edges[block] : edges[block + 1]]
+        mu = rates[edges[block] : edges[block + 1]]
+        null = np.tile(y.mean(axis=0), (len(y), 1))
+
+        def log_likelihood(rate, y=y):
+            # Poisson log-likelihood written out, term by term (oracle)
+            from scipy.stats import poisson
+
+            return poisson.logpmf(y, rate).sum(axis=0)
+
+        expected = 1 - log_likelihood(mu) / log_likelihood(null)
+        np.testing.assert_allclose(table.iloc[block].to_numpy(), expected, rtol=1e-10)
+
+
+def test_compare_gives_the_mean_difference_two_standard_errors_and_the_verdict(population):
+    from scipy import stats
+
+    counts, rates, crude = population
+    close = model_selection.pseudo_r2_by_block(counts, rates, 6).mean(axis=1)
+    rough = model_selection.pseudo_r2_by_block(counts, crude, 6).mean(axis=1)
+    result = model_selection.compare(close, rough)
+    differences = close.to_numpy() - rough.to_numpy()
+    standard_error = stats.sem(differences)  # the standard deviation (ddof 1) over sqrt(n)
+    assert result.difference == pytest.approx(differences.mean())
+    assert (result.low, result.high) == pytest.approx(
+        (differences.mean() - 2 * standard_error, differences.mean() + 2 * standard_error)
+    )
+    assert result.n_pairs == 6 and result.n_higher == int((differences > 0).sum())
+    assert result.verdict == "higher than"
+    assert model_selection.compare(rough, close).verdict == "lower than"
+
+
+@pytest.mark.parametrize(
+    ("differences", "expected"),
+    [
+        ([1.0, 2.0, 3.0], "higher than"),  # mean 2, two standard errors 1.15
+        ([-1.0, -2.0, -3.0], "lower than"),
+        ([1.0, -1.0, 2.0, -2.0], "no different from"),  # mean 0
+        (
+            [3.0, 0.0, 0.0],
+            "no different from",
+        ),  # mean 1, two standard errors 2: the interval holds 0
+    ],
+)
+def test_compare_says_no_difference_when_two_standard_errors_reach_zero(differences, expected):
+    b = np.linspace(0.1, 0.2, len(differences))
+    assert model_selection.compare(b + np.array(differences), b).verdict == expected
