@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tools.execute_notebooks import CACHE as EXECUTION_CACHE
 from workshop_utils import synthetic
 
 # ------------------------------------------------------------------- the Binder install
@@ -257,7 +258,7 @@ def executed_notebook(book_root: Path, page: str):
     """
     from jupyter_cache import get_cache
 
-    cache = get_cache(book_root / "_build" / ".jupyter_cache")
+    cache = get_cache(book_root / EXECUTION_CACHE)
     for record in cache.list_cache_records():
         if Path(record.uri).with_suffix("").as_posix().endswith(page):
             return cache.get_cache_bundle(record.pk).nb

@@ -125,8 +125,8 @@ def test_an_undrawn_import_and_a_cycle_are_caught():
 
 @pytest.mark.parametrize("line", ["workshop_utils.fetch → workshop_utils.synthetic"])
 def test_the_arrows_are_read_from_the_readme(line):
-    readme = f"## Layout\n\n```text\n{line}\nworkshop_utils._files → {NOTHING}\n```\n"
+    readme = f"## Layout\n\n```text\n{line}\nworkshop_utils.files → {NOTHING}\n```\n"
     assert drawn_arrows(readme) == {
         "workshop_utils.fetch": {"workshop_utils.synthetic"},
-        "workshop_utils._files": set(),
+        "workshop_utils.files": set(),
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tools.execute_notebooks import CACHE as EXECUTION_CACHE
 from workshop_utils import fetch, synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +147,7 @@ def notebook_data_sources(book_root: Path) -> dict[str, set[str]]:
     """
     from jupyter_cache import get_cache
 
-    cache_path = book_root / "_build" / ".jupyter_cache"
+    cache_path = book_root / EXECUTION_CACHE
     if not cache_path.is_dir():
         raise FileNotFoundError(f"{cache_path} does not exist: build the book there first")
     cache = get_cache(cache_path)
@@ -298,7 +299,7 @@ def write_execution_cache(root: Path, outputs: dict[str, list[str]]) -> None:
     import nbformat
     from jupyter_cache import get_cache
 
-    cache = get_cache(root / "_build" / ".jupyter_cache")
+    cache = get_cache(root / EXECUTION_CACHE)
     for name, notices in outputs.items():
         notebook = nbformat.v4.new_notebook()
         # jupyter-cache keys a notebook on its code: give each its own.

@@ -18,6 +18,7 @@ import yaml
 from conftest import myst_notebook
 
 from tools import linkcheck
+from tools.execute_notebooks import CACHE as EXECUTION_CACHE
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -297,7 +298,7 @@ def test_linkcheck_reads_the_book_without_executing_it(tmp_path, unused_tcp_port
     report = (tmp_path / "_build" / "linkcheck" / "output.txt").read_text(encoding="utf-8")
     assert f"127.0.0.1:{unused_tcp_port}/gone" in report and "broken" in report
     assert not (tmp_path / "executed.txt").exists()
-    assert not (tmp_path / "_build" / ".jupyter_cache").exists()
+    assert not (tmp_path / EXECUTION_CACHE).exists()
     assert linkcheck.OVERRIDES["nb_execution_mode"] == "off"
 
 

@@ -104,7 +104,6 @@ import os
 import posixpath
 import symtable
 import sys
-import tempfile
 import textwrap
 import tokenize
 from collections.abc import Iterator, Mapping, Sequence
@@ -129,6 +128,7 @@ from mdit_py_plugins.myst_role.index import myst_role as _parse_myst_role
 from mdit_py_plugins.substitution import substitution_plugin
 
 from tools.repository import repository
+from workshop_utils.files import partial_file
 
 __all__ = [
     "KEEP_TAG",
@@ -1366,19 +1366,18 @@ def read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
 
 
 def _write_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
-    """Write a notebook to a temporary file beside ``path``, then rename it onto ``path``.
+    """Write a notebook to a partial file beside ``path``, then rename it onto ``path``.
 
     The rename replaces ``path`` itself: if ``path`` is a symbolic link, the link is replaced and
     the file it pointed to is left untouched; a reader never sees a half-written notebook.
     """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    partial = partial_file(path.parent, f"{path.name}-", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with open(partial, "w", encoding="utf-8") as stream:
             nbformat.write(notebook, stream)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_variants(

@@ -41,12 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .files import FREE_SPACE_GB
+
 if TYPE_CHECKING:  # pragma: no cover
     from .fetch import DataDownloadError, Resolution
 
 __all__ = [
     "CORE_IMPORTS",
-    "MIN_FREE_GB",
+    "FREE_SPACE_GB",
     "SUPPORTED_PYTHONS",
     "CheckResult",
     "check_data",
@@ -66,8 +68,6 @@ __all__ = [
 SUPPORTED_PYTHONS = ((3, 12), (3, 13), (3, 14))
 """The Pythons the stack is pinned for (pyproject.toml's ``requires-python``)."""
 
-MIN_FREE_GB = 2.0
-"""Free space needed where the data is cached, in GB (GiB)."""
 
 CORE_IMPORTS: dict[str, str] = {
     "nemos": "nemos",
@@ -595,7 +595,7 @@ def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
 
 def check_disk_space(
     path: Path | None = None,
-    minimum_gb: float = MIN_FREE_GB,
+    minimum_gb: float = FREE_SPACE_GB,
     usage: Callable[[Path], Any] = shutil.disk_usage,
 ) -> CheckResult:
     """Check the free space where the data is cached.

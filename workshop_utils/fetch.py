@@ -49,7 +49,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._files import FILE_MODE, PARTIAL_PREFIX, file_sha256, folder_from_environment, partial_file
+from .files import (
+    FILE_MODE,
+    FREE_SPACE_GB,
+    PARTIAL_PREFIX,
+    file_sha256,
+    folder_from_environment,
+    partial_file,
+)
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -694,8 +701,8 @@ def _storage_error(name: str, folder: Path, error: OSError) -> DataDownloadError
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return DataDownloadError(
             f"Cannot save {name} in {folder}: the disk is full ({error.strerror})",
-            f"Free at least 100 MB on that drive, or point {DATA_DIR_ENV} to a folder on a "
-            "drive with room. This is not a network problem.",
+            f"Free at least {FREE_SPACE_GB:g} GB on that drive, or point {DATA_DIR_ENV} to a "
+            "folder on a drive with room. This is not a network problem.",
             "storage",
         )
     return DataDownloadError(

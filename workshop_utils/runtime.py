@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._files import folder_from_environment
+from .files import folder_from_environment
 
 __all__ = ["JAX_CACHE_ENV", "configure_notebook", "glue", "jax_cache_dir"]
 

@@ -91,7 +91,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ._files import file_sha256, partial_file
+from .files import file_sha256, partial_file
 
 __all__ = [
     "DEFAULT_SEED",

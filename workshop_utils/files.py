@@ -14,6 +14,10 @@ from pathlib import Path
 FILE_MODE = 0o644
 """Every cached file is readable by everyone, so that an instructor's cache can be shared."""
 
+FREE_SPACE_GB = 2.0
+"""Free space the cache needs, in GB (GiB): the recording (37 MB), the stand-in and its null
+control, and JAX's compiled models, with room to spare."""
+
 PARTIAL_PREFIX = ".partial-"
 """Files being written start with this; one a killed run left behind is deleted by the next."""
 
