@@ -2,7 +2,9 @@
 #   make install   create .venv/ and install the pinned stack and workshop_utils
 #   make data      download the recording (or generate the synthetic stand-in when offline)
 #   make book      execute every notebook and build the website into _build/html
-#   make test      run the test suite (it builds the book from scratch too)
+#   make test      run the test suite (it builds the book from scratch too), in about 5 minutes
+#   make test-platforms  install the Binder and the simulated Colab environments from the
+#                  package index and run the notebooks there (a few minutes more; CI runs both)
 #   make test-fast run the tests that neither build the book nor execute notebooks (under 90 s)
 #   make bench     measure notebook time, build times, page weight and peak memory
 #   make variants  write the student and presenter notebooks into variants/
@@ -12,7 +14,7 @@
 #                  notebooks' Colab install cell (from pyproject.toml and _config.yml)
 #   make linkcheck check every external link of the book (Sphinx linkcheck, no execution)
 #   make lint      ruff on the package, tests and notebooks
-#   make clean     remove the built book, its execution cache and the variants
+#   make clean     remove the built book, its execution cache and the variants nobody edited
 
 # A supported Python (3.12-3.14) found on PATH or among pyenv's versions; override with
 # `make install PYTHON=/path/to/python3.13`.
@@ -27,8 +29,11 @@ NOTEBOOKS := $(wildcard notebooks/*.md)
 # notebook execution, model fits, the Binder environment, the real recording). The macOS and
 # Windows CI jobs run the same selection (tests/test_workflows.py keeps the three in step).
 FAST_TESTS := not book and not browser and not notebook and not slow and not binder and not colab and not realdata
+# The platform tests: fresh environments installed from the package index (Binder's, Colab's, and
+# pip's dry runs for every supported Python and system), apart from `make test`.
+PLATFORM_TESTS := binder or colab
 
-.PHONY: install data book test test-fast bench variants check notebooks sync linkcheck lint clean
+.PHONY: install data book test test-platforms test-fast bench variants check notebooks sync linkcheck lint clean
 
 install: $(STAMP)
 
@@ -55,7 +60,10 @@ book: $(STAMP) variants data
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not ($(PLATFORM_TESTS))"
+
+test-platforms: $(STAMP)
+	$(BIN)/python -m pytest -m "$(PLATFORM_TESTS)"
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "$(FAST_TESTS)"
@@ -71,11 +79,11 @@ check: $(STAMP)
 	$(BIN)/python -m workshop_utils.check --warm
 
 notebooks: $(STAMP)
-	$(BIN)/jupytext --update --to ipynb notebooks/*.md
+	$(BIN)/python -m tools.generated notebooks/*.md
 
 sync: $(STAMP)
 	$(BIN)/python tools/repository.py
-	$(BIN)/jupytext --update --to ipynb notebooks/*.md
+	$(BIN)/python -m tools.generated notebooks/*.md
 
 # The book offers the student and presenter notebooks as downloads: they must exist.
 linkcheck: $(STAMP) variants
@@ -85,4 +93,6 @@ lint: $(STAMP)
 	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext tools
 
 clean:
-	rm -rf _build variants
+	rm -rf _build
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tools.generated --clean variants; \
+	else echo "variants/ kept: without $(VENV) nothing can tell whether someone typed in it."; fi

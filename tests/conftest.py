@@ -68,11 +68,19 @@ def _start_colab_environment(folder: Path, state: dict) -> None:
 _COLAB: dict = {}
 
 
+def pytest_collection_modifyitems(session: pytest.Session, config, items: list) -> None:
+    """Run the tests that need the built book last, so that the others run while it builds."""
+    items.sort(key=lambda item: "built_book" in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the Binder install now when its test is selected: it downloads and unpacks while
-    the book builds, instead of after (it is mostly waiting on the disk and the network)."""
+    """Start the long builds now, each when a selected test needs it: the book (its tests run
+    last), the Binder install and the simulated Colab (mostly waiting on the disk and the
+    network)."""
     import tempfile
 
+    if any("built_book" in getattr(item, "fixturenames", ()) for item in session.items):
+        _BOOK.update(_start_book_build(Path(tempfile.mkdtemp(prefix="workshop-book-"))))
     if any(item.get_closest_marker("binder") for item in session.items):
         _BINDER.update(_start_binder_install(Path(tempfile.mkdtemp(prefix="workshop-binder-"))))
     if any(item.get_closest_marker("colab") for item in session.items):
@@ -80,9 +88,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop an unfinished Binder install and remove its folder."""
+    """Stop the unfinished builds and remove their folders."""
     import shutil
 
+    if _BOOK:
+        if _BOOK["process"].poll() is None:
+            _BOOK["process"].kill()
+            _BOOK["process"].wait()
+        shutil.rmtree(_BOOK["folder"], ignore_errors=True)
+        _BOOK.clear()
     if _BINDER:
         if _BINDER["process"].poll() is None:
             _BINDER["process"].kill()
@@ -211,12 +225,11 @@ def copy_repository(destination: Path) -> Path:
     return copy_clone(destination, ROOT)
 
 
-def make_book(repo: Path, data_cache: Path):
-    """Run ``make book`` in ``repo`` on the stand-in, with this interpreter's environment.
+def _book_command(repo: Path, data_cache: Path) -> tuple[list[str], dict[str, str]]:
+    """``make book`` in ``repo`` on the stand-in, with this interpreter's environment.
 
     Make is told not to reinstall the environment (``-o`` on its install stamp).
     """
-    import subprocess
     import sys
 
     venv = Path(sys.prefix)
@@ -225,28 +238,61 @@ def make_book(repo: Path, data_cache: Path):
         "WORKSHOP_DATA_SOURCE": "synthetic",
         "WORKSHOP_DATA_DIR": str(data_cache),
     }
-    return subprocess.run(
-        ["make", "-o", f"{venv}/.installed", "book", f"VENV={venv}"],
+    return ["make", "-o", f"{venv}/.installed", "book", f"VENV={venv}"], env
+
+
+def make_book(repo: Path, data_cache: Path):
+    """Run ``make book`` in ``repo`` on the stand-in and wait for it."""
+    import subprocess
+
+    command, env = _book_command(repo, data_cache)
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=1800)
+
+
+_BOOK: dict = {}
+"""The background build of the book: its copy of the repository, data cache and process."""
+
+
+def _start_book_build(folder: Path) -> dict:
+    """Copy the repository and start ``make book`` in it on an empty data cache, without
+    waiting: the book builds while the tests that do not need it run."""
+    import subprocess
+
+    repo = copy_repository(folder / "repo")
+    data_cache = folder / "data"
+    command, env = _book_command(repo, data_cache)
+    process = subprocess.Popen(
+        command,
         cwd=repo,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
+        stdout=open(folder / "stdout.log", "w", encoding="utf-8"),  # noqa: SIM115
+        stderr=open(folder / "stderr.log", "w", encoding="utf-8"),  # noqa: SIM115
     )
+    return {"folder": folder, "repo": repo, "data_cache": data_cache, "process": process}
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory: pytest.TempPathFactory, data_cache: Path):
-    """Build the book from scratch with ``make book`` in a copy of the repository.
+def built_book():
+    """The book built from scratch with ``make book`` in a copy of the repository (started at
+    collection, on an empty data cache and an empty JAX cache).
 
     Returns the copy's root, the completed process and the HTML folder.
     """
+    import subprocess
     from types import SimpleNamespace
 
-    repo = copy_repository(tmp_path_factory.mktemp("book") / "repo")
-    process = make_book(repo, data_cache)
+    assert _BOOK, "the book build starts when a test that needs it is collected"
+    returncode = _BOOK["process"].wait(timeout=1800)
+    folder = _BOOK["folder"]
+    process = subprocess.CompletedProcess(
+        _BOOK["process"].args,
+        returncode,
+        stdout=(folder / "stdout.log").read_text(encoding="utf-8"),
+        stderr=(folder / "stderr.log").read_text(encoding="utf-8"),
+    )
+    repo = _BOOK["repo"]
     return SimpleNamespace(
-        root=repo, process=process, html=repo / "_build" / "html", data_cache=data_cache
+        root=repo, process=process, html=repo / "_build" / "html", data_cache=_BOOK["data_cache"]
     )
 
 
@@ -292,11 +338,15 @@ def claim_problems(page: str, source: str, values: dict[str, object]) -> list[st
     """Every way a page's glued claims contradict their own numbers.
 
     - a key the prose (``source``, the page's MyST text) uses that the notebook never glued;
-    - a verdict (``<stem>_verdict``) that is not what ``model_selection.verdict`` says of the
-      interval glued beside it (``<stem>_low``, ``<stem>_high``);
+    - a verdict (``<stem>_verdict``) that is not what the interval glued beside it
+      (``<stem>_low``, ``<stem>_high``) allows: "higher than" when it is above zero, "lower
+      than" when below, "no different from" when it holds zero (written here apart from
+      ``model_selection.verdict``, so that the check does not reuse the code it checks);
     - a glued difference outside its own interval.
     """
-    from workshop_utils.model_selection import verdict
+
+    def verdict(low: float, high: float) -> str:
+        return "higher than" if low > 0 else "lower than" if high < 0 else "no different from"
 
     problems = []
     for key in sorted(set(GLUE_ROLE.findall(source))):

@@ -215,7 +215,7 @@ def test_setup_page_gives_every_step_for_linux_macos_and_windows():
         commands = tabs[name]
         for step in ("make install", "make data", "make check"):
             assert step in commands, (name, step)
-        assert ".venv/bin/jupyter lab notebooks/" in commands
+        assert "make variants" in commands and ".venv/bin/jupyter lab variants/" in commands
     windows = tabs["Windows (PowerShell)"]
     assert not re.search(r"^make ", windows, re.MULTILINE), "Windows has no make"
     assert "/" not in windows.replace("--", ""), "PowerShell paths use backslashes"
@@ -223,5 +223,6 @@ def test_setup_page_gives_every_step_for_linux_macos_and_windows():
     for target in ("data", "check"):
         module = make_recipe(target).split("$(BIN)/python ", 1)[1]
         assert f".\\.venv\\Scripts\\python {module}" in windows, target
-    assert ".\\.venv\\Scripts\\jupyter lab notebooks" in windows
+    assert "-m tools.variants --output variants" in windows
+    assert ".\\.venv\\Scripts\\jupyter lab variants" in windows
     assert "py -3.13 -m venv .venv" in windows

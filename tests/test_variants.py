@@ -735,3 +735,16 @@ def test_a_prompt_line_starting_with_a_number_is_prose_not_a_list_item():
     assert lines[:2] == [first, "# per feature."]
     step = next(i for i, line in enumerate(lines) if line.startswith("# 2. A numbered step"))
     assert lines[step + 1].startswith("#    ")  # the numbered item keeps its hanging indent
+
+
+def test_a_folder_on_the_command_line_stands_for_its_notebooks(tmp_path):
+    from conftest import myst_notebook
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "demo.md").write_text(myst_notebook("x = 1"), encoding="utf-8")
+    assert variants.main(["--output", str(tmp_path / "out"), str(folder)]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "demo_presenters.ipynb",
+        "demo_users.ipynb",
+    ]

@@ -100,7 +100,6 @@ import builtins
 import copy
 import difflib
 import json
-import os
 import posixpath
 import symtable
 import sys
@@ -127,8 +126,8 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role.index import myst_role as _parse_myst_role
 from mdit_py_plugins.substitution import substitution_plugin
 
+from tools.generated import EditedNotebookError, write_generated
 from tools.repository import repository
-from workshop_utils.files import partial_file
 
 __all__ = [
     "KEEP_TAG",
@@ -1365,21 +1364,6 @@ def read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
     return notebook, []
 
 
-def _write_atomically(notebook: nbformat.NotebookNode, path: Path) -> None:
-    """Write a notebook to a partial file beside ``path``, then rename it onto ``path``.
-
-    The rename replaces ``path`` itself: if ``path`` is a symbolic link, the link is replaced and
-    the file it pointed to is left untouched; a reader never sees a half-written notebook.
-    """
-    partial = partial_file(path.parent, f"{path.name}-", suffix=".tmp")
-    try:
-        with open(partial, "w", encoding="utf-8") as stream:
-            nbformat.write(notebook, stream)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def write_variants(
     source: str | Path,
     output: str | Path,
@@ -1394,7 +1378,8 @@ def write_variants(
         The full notebook (``.md`` in MyST format, or ``.ipynb``), inside the book.
     output : str or Path
         Folder to write into (created if needed). Files are replaced atomically; a symbolic
-        link in the way is replaced, never written through.
+        link in the way is replaced, never written through; a notebook someone edited since
+        it was written is left as it is (see :mod:`tools.generated`).
     results : str or Path, optional
         ``make bench``'s results, for the presenter's compute times (default:
         ``benchmarks/results.json`` in the book's folder; nothing is shown if it is missing).
@@ -1410,6 +1395,8 @@ def write_variants(
         If ``source`` does not exist.
     VariantError
         If the notebook has an authoring error (the message names the file and line).
+    EditedNotebookError
+        If a variant already there was edited (it is left as it is; the other is written).
     """
     source = Path(source)
     if not source.is_file():
@@ -1428,11 +1415,15 @@ def write_variants(
         raise VariantError(error.located(source, cell_lines)) from error
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    written = {}
+    written, edited = {}, []
     for kind, variant in variants.items():
         path = output / f"{source.stem}_{kind}.ipynb"
-        _write_atomically(variant, path)
-        written[kind] = path
+        try:
+            written[kind] = write_generated(variant, path, "make variants")
+        except EditedNotebookError as error:
+            edited.append(error)
+    if edited:
+        raise edited[0]
     return written
 
 
@@ -1460,19 +1451,27 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tools.variants",
         description="Write the users and presenters versions of workshop notebooks.",
     )
-    parser.add_argument("notebooks", nargs="+", help="MyST markdown notebooks")
+    parser.add_argument(
+        "notebooks", nargs="+", help="MyST markdown notebooks, or folders holding them"
+    )
     parser.add_argument("--output", default="variants", help="folder to write into")
     parser.add_argument("--results", help="make bench's results.json (compute times)")
     args = parser.parse_args(argv)
+    # A folder stands for its notebooks (PowerShell does not expand notebooks\*.md for Python).
+    sources = [
+        str(path)
+        for name in args.notebooks
+        for path in (sorted(Path(name).glob("*.md")) if Path(name).is_dir() else [Path(name)])
+    ]
     status = 0
-    for source in args.notebooks:
+    for source in sources:
         try:
             written = write_variants(source, args.output, results=args.results)
             notebook, cell_lines = read_notebook(Path(source))
             for index, message in _prompt_problems(notebook):
                 warning = VariantError(f"warning: {message}", index)
                 print(warning.located(source, cell_lines), file=sys.stderr)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, EditedNotebookError) as error:
             print(f"error: {error}", file=sys.stderr)
             status = 1
             continue
