@@ -517,13 +517,22 @@ def wait_for(condition, timeout: float, what: str) -> None:
 
 
 def timed_rerun(command: list[str], env: dict[str, str], during: str) -> None:
-    """Run ``command`` after a kill: it must succeed within 30 s (no wait on a dead lock)."""
+    """Run ``command`` after a kill: it must succeed without waiting on the dead process's lock.
+
+    The lock timeout is set to 1 s: a lock the killed process still held would make the rerun
+    report "another running process holds it" and fail, however fast the machine.
+    """
     start = time.monotonic()
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    elapsed = time.monotonic() - start
-    print(f"rerun after kill -9 during {during}: {elapsed:.1f} s")
+    rerun = subprocess.run(
+        command,
+        env={**env, "WORKSHOP_DATA_LOCK_TIMEOUT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    print(f"rerun after kill -9 during {during}: {time.monotonic() - start:.1f} s")
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert elapsed < 30
+    assert "another running process" not in rerun.stdout + rerun.stderr
 
 
 @contextlib.contextmanager
