@@ -145,9 +145,11 @@ def colab_environment():
 
 @pytest.fixture(scope="session")
 def data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data cache folder laid out like ``fetch`` lays it out, holding a fresh stand-in."""
+    """A data cache folder laid out like ``fetch`` lays it out, holding a fresh stand-in and its
+    null control (as ``make data`` leaves it)."""
     cache = tmp_path_factory.mktemp("workshop-data")
     synthetic.generate_stand_in(cache / "synthetic")
+    synthetic.generate_stand_in(cache / "synthetic", null_control=True)
     return cache
 
 
