@@ -560,7 +560,17 @@ def test_module_warns_offline_on_a_cached_stand_in_and_exits_0(short_cache):
     )
     assert process.returncode == 0, process.stdout + process.stderr
     lines = process.stdout.splitlines()
-    for name in ("Python", "Platform", "Packages", "JAX", "Matplotlib", "Disk space", "Kernel"):
+    rows = (
+        "Python",
+        "Platform",
+        "Packages",
+        "JAX",
+        "JAX cache",
+        "Matplotlib",
+        "Disk space",
+        "Kernel",
+    )
+    for name in rows:
         assert any(line.startswith(name) and " PASS " in line for line in lines), name
     assert any(line.startswith("Data") and " WARN " in line for line in lines)
     assert "checks passed: you are ready" not in process.stdout
@@ -697,3 +707,33 @@ def test_no_warm_up_after_a_failed_check(tmp_path, monkeypatch):
     monkeypatch.setattr(check, "warm_notebooks", lambda notebooks: called.append(notebooks) or [])
     assert check.main(["--warm", str(tmp_path / "a.md")]) == 1
     assert called == []
+
+
+# ------------------------------------------------------------------------------- JAX cache
+
+
+def test_jax_cache_row_fails_or_warns_where_notebooks_would_stop_or_recompile(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(tmp_path / "jax"))
+    result = check.check_jax_cache()
+    assert result.status == "PASS" and str(tmp_path / "jax") in result.detail
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, "relative/jax")
+    result = check.check_jax_cache()
+    assert result.status == "FAIL" and "relative path" in result.detail
+    assert "absolute folder" in result.fix
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(tmp_path / "a-file"))
+    result = check.check_jax_cache()
+    assert result.status == "FAIL" and "is a file" in result.detail
+    # A folder this user cannot write (root can write anywhere, so the refusal is simulated).
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setenv(runtime.JAX_CACHE_ENV, str(tmp_path / "read-only" / "jax"))
+    (tmp_path / "read-only").mkdir()
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    result = check.check_jax_cache()
+    assert result.status == "WARN" and "compiles its models again" in result.detail

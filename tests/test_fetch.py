@@ -891,3 +891,14 @@ def test_the_null_control_is_a_stand_in_only(tmp_path, monkeypatch):
     monkeypatch.setenv(fetch.DATA_DIR_ENV, str(tmp_path))
     with pytest.raises(ValueError, match="source='synthetic', null_control=True"):
         fetch.fetch_data("Mouse32-140822.nwb", source="real", null_control=True)
+
+
+def test_a_password_in_the_mirror_address_is_never_printed(cache, server, monkeypatch):
+    server.status = 404
+    with_password = server.url.replace("://", "://teacher:s3cret-pass@")
+    _, path, message = timed_fallback(monkeypatch, with_password)
+    assert fetch.data_source(path) == "synthetic"
+    assert "HTTP 404" in message and "teacher:***@" in message
+    assert "s3cret-pass" not in message
+    plan = fetch.resolve(NAME, probe=fetch.url_problem)
+    assert "s3cret-pass" not in str(plan.problem) and plan.mirror == with_password

@@ -54,6 +54,7 @@ __all__ = [
     "check_data",
     "check_disk_space",
     "check_jax",
+    "check_jax_cache",
     "check_kernel",
     "check_matplotlib",
     "check_packages",
@@ -423,6 +424,53 @@ def check_jax() -> CheckResult:
     return _ok(name, f"jax {jax.__version__}, jit matmul OK; backend {backend} ({devices})")
 
 
+# ---------------------------------------------------------------------------------- JAX cache
+
+
+def check_jax_cache() -> CheckResult:
+    """Check that the notebooks can keep their compiled models (the JAX cache folder).
+
+    Every notebook's settings call (:func:`workshop_utils.runtime.configure_notebook`) points
+    JAX at :func:`workshop_utils.runtime.jax_cache_dir`. A relative ``$WORKSHOP_JAX_CACHE``
+    stops every notebook at that call; a cache that is a file or cannot be written makes every
+    run compile every model again (tens of seconds each time).
+
+    Returns
+    -------
+    CheckResult
+        Failed for a relative path or a file in the way, a warning for a folder that cannot be
+        written, passed otherwise.
+    """
+    import tempfile
+
+    from .runtime import JAX_CACHE_ENV, jax_cache_dir
+
+    name = "JAX cache"
+    fix = (
+        f"Set {JAX_CACHE_ENV} to an absolute folder you can write to, e.g. "
+        f"export {JAX_CACHE_ENV}=$HOME/workshop-jax-cache (or unset it to use the data cache's "
+        "jax folder)."
+    )
+    try:
+        folder = jax_cache_dir()
+    except ValueError as error:
+        return _failed(name, f"{error} Every notebook would stop at its settings call.", fix)
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        return _failed(name, f"{existing} is a file, not a folder: nothing can be kept", fix)
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        return _warned(
+            name,
+            f"cannot write to {existing} ({error.strerror or error}): every run of a notebook "
+            "compiles its models again",
+            fix,
+        )
+    return _ok(name, f"compiled models are kept in {folder}")
+
+
 # --------------------------------------------------------------------------------- Matplotlib
 
 
@@ -562,7 +610,11 @@ def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
         return "pass", plan.found, ""
     problem = plan.problem
     if problem is None:
-        return "pass", f"{plan.found}; {plan.url} serves it, will download on first use", ""
+        return (
+            "pass",
+            f"{plan.found}; {fetch.shown_url(plan.url)} serves it, will download on first use",
+            "",
+        )
     text = f"{plan.found}; {problem.reason}"
     broken_mirror = plan.mirror is not None and problem.kind in ("settings", "network", "server")
     if broken_mirror:
@@ -677,14 +729,15 @@ def run_checks() -> list[CheckResult]:
     Returns
     -------
     list of CheckResult
-        Python, platform, packages, JAX, Matplotlib, data, disk space and kernel, in that
-        order.
+        Python, platform, packages, JAX, JAX cache, Matplotlib, data, disk space and kernel,
+        in that order.
     """
     checks: list[tuple[str, Callable[[], CheckResult]]] = [
         ("Python", check_python),
         ("Platform", check_platform),
         ("Packages", check_packages),
         ("JAX", check_jax),
+        ("JAX cache", check_jax_cache),
         ("Matplotlib", check_matplotlib),
         ("Data", check_data),
         ("Disk space", check_disk_space),

@@ -84,6 +84,7 @@ __all__ = [
     "file_sha256",
     "main",
     "resolve",
+    "shown_url",
     "url_problem",
 ]
 
@@ -242,6 +243,29 @@ def download_url(name: str) -> str:
     return f"{mirror.rstrip('/')}/{data_file.name}" if mirror else data_file.url
 
 
+def shown_url(url: str) -> str:
+    """Return ``url`` as it may be printed: a password in it (``user:password@``) is hidden.
+
+    Parameters
+    ----------
+    url : str
+        An address, possibly with credentials (a mirror's).
+
+    Returns
+    -------
+    str
+        The address with ``user:***@`` in place of ``user:password@``.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
 def _mirror() -> str | None:
     return os.environ.get(DATA_MIRROR_ENV, "").strip() or None
 
@@ -326,9 +350,9 @@ def _scheme_problem(url: str) -> str | None:
     if scheme in SUPPORTED_SCHEMES:
         return None
     if scheme == "file":
-        return f"{url} is a file:// address, which is not supported"
+        return f"{shown_url(url)} is a file:// address, which is not supported"
     described = f"the scheme {scheme}://" if scheme else "no http:// or https:// scheme"
-    return f"{url} has {described}; only http:// and https:// addresses are supported"
+    return f"{shown_url(url)} has {described}; only http:// and https:// addresses are supported"
 
 
 def _scheme_error(name: str, url: str, folder: Path) -> DataDownloadError | None:
@@ -724,8 +748,9 @@ def _download(data_file: DataFile, url: str, target: Path) -> None:
             return
         except _DeadlineExceeded:
             raise DataDownloadError(
-                f"Could not download {name} from {url}: it took longer than {limit:g} s, the "
-                f"limit set by {DOWNLOAD_TIMEOUT_ENV} (a slow or stalled connection)",
+                f"Could not download {name} from {shown_url(url)}: it took longer than "
+                f"{limit:g} s, the limit set by {DOWNLOAD_TIMEOUT_ENV} (a slow or stalled "
+                "connection)",
                 f"Try a faster network, or set {DOWNLOAD_TIMEOUT_ENV} to allow more time. "
                 + _network_fix(),
                 "network",
@@ -766,7 +791,11 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
     import requests
 
     exceptions = requests.exceptions
-    prefix = f"Could not download {name} from {url}" if name else f"Could not reach {url}"
+    prefix = (
+        f"Could not download {name} from {shown_url(url)}"
+        if name
+        else f"Could not reach {shown_url(url)}"
+    )
     if isinstance(error, exceptions.HTTPError) and error.response is not None:
         response = error.response
         status = f"HTTP {response.status_code} {response.reason or ''}".strip()
@@ -868,7 +897,7 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
             raise _DeadlineExceeded
         if file_sha256(partial) != sha256:
             raise DataDownloadError(
-                f"The file downloaded from {url} does not match the published sha256 of "
+                f"The file downloaded from {shown_url(url)} does not match the published sha256 of "
                 f"{target.name}; it was discarded",
                 "A proxy, a captive portal or a bad mirror may have altered it: try again on "
                 "another network.",
@@ -898,7 +927,7 @@ def url_problem(url: str) -> DataDownloadError | None:
     """
     scheme = _scheme_problem(url)
     if scheme is not None:
-        reason = f"Cannot download from {url}: {scheme}"
+        reason = f"Cannot download from {shown_url(url)}: {scheme}"
         return DataDownloadError(reason, _network_fix(), "settings")
     import requests
 
@@ -909,7 +938,8 @@ def url_problem(url: str) -> DataDownloadError | None:
             response.raise_for_status()
             if response.status_code != 200:
                 return DataDownloadError(
-                    f"{url} answered HTTP {response.status_code} {response.reason}, not the file",
+                    f"{shown_url(url)} answered HTTP {response.status_code} {response.reason}, "
+                    "not the file",
                     _network_fix(),
                     "server",
                 )
@@ -920,8 +950,8 @@ def url_problem(url: str) -> DataDownloadError | None:
     text = head.lstrip().lower()
     if "text/html" in content_type or text.startswith((b"<!doctype html", b"<html")):
         return DataDownloadError(
-            f"{url} answered with an HTML page, not the file (a captive portal's login page, "
-            "a proxy's block page or a folder listing?)",
+            f"{shown_url(url)} answered with an HTML page, not the file (a captive portal's "
+            "login page, a proxy's block page or a folder listing?)",
             "Log in to the network's portal if it has one, and check the address; "
             + _network_fix(),
             "server",
