@@ -737,3 +737,20 @@ def test_jax_cache_row_fails_or_warns_where_notebooks_would_stop_or_recompile(
     monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
     result = check.check_jax_cache()
     assert result.status == "WARN" and "compiles its models again" in result.detail
+
+
+def test_a_python3_kernelspec_pointing_elsewhere_fails_the_kernel_row(tmp_path, monkeypatch):
+    import json
+
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # searched before the venv's
+    result = check.check_kernel()
+    assert not result.passed
+    assert "/usr/bin/python3" in result.detail and str(spec) in result.detail
+    monkeypatch.delenv("JUPYTER_PATH")
+    assert check.check_kernel().passed

@@ -691,13 +691,37 @@ def check_disk_space(
 # ------------------------------------------------------------------------------------- kernel
 
 
+def _kernel_interpreter() -> tuple[str, str]:
+    """Return the interpreter the notebooks' ``python3`` kernel runs, and where its spec is.
+
+    Notebooks name the kernel ``python3``; Jupyter finds its spec on its search path (the
+    user's folder first, then the environment's). A spec whose command is plain ``python``
+    runs the interpreter of the Jupyter that starts it; any other command is that program.
+    """
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    except ImportError:  # no Jupyter here: the interpreter that would start it is this one
+        return sys.executable, "no Jupyter in this environment"
+    try:
+        spec = KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        return sys.executable, "the built-in python3 kernel"
+    command = spec.argv[0] if spec.argv else "python"
+    native = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    if command in native:
+        return sys.executable, f"the python3 kernel of {spec.resource_dir}"
+    return command, f"the python3 kernel of {spec.resource_dir}"
+
+
 def check_kernel(executable: str | None = None, prefix: str | None = None) -> CheckResult:
-    """Check that the running Python is the environment's own.
+    """Check that the notebooks' kernel (``python3``) runs the environment's own Python.
 
     Parameters
     ----------
     executable : str, optional
-        The interpreter; default ``sys.executable``.
+        The kernel's interpreter; default: the one the ``python3`` kernelspec found by Jupyter
+        runs (a kernelspec in the user's folder that points at another Python shadows the
+        environment's own).
     prefix : str, optional
         The environment's folder; default ``sys.prefix``.
 
@@ -707,7 +731,9 @@ def check_kernel(executable: str | None = None, prefix: str | None = None) -> Ch
         Passed when the interpreter lies inside the environment's folder.
     """
     name = "Kernel"
-    executable = executable if executable is not None else sys.executable
+    where = ""
+    if executable is None:
+        executable, where = _kernel_interpreter()
     prefix = prefix if prefix is not None else sys.prefix
     if not executable:
         return _failed(name, "sys.executable is empty: the interpreter is unknown", KERNEL_FIX)
@@ -715,9 +741,10 @@ def check_kernel(executable: str | None = None, prefix: str | None = None) -> Ch
     inside = Path(os.path.normcase(os.path.abspath(executable))).is_relative_to(
         Path(os.path.normcase(os.path.abspath(prefix)))
     )
+    spec = f" ({where})" if where else ""
     if inside:
-        return _ok(name, f"{executable}")
-    return _failed(name, f"{executable} is not inside the environment {prefix}", KERNEL_FIX)
+        return _ok(name, f"{executable}{spec}")
+    return _failed(name, f"{executable}{spec} is not inside the environment {prefix}", KERNEL_FIX)
 
 
 # ---------------------------------------------------------------------------------- reporting
