@@ -356,3 +356,25 @@ def test_coupled_spikes_follow_their_senders_and_null_spikes_do_not(short_pair):
 def short_pair_names(short_pair):
     coupled, null = short_pair
     return (("coupled", coupled), ("null", null))
+
+
+def test_a_full_disk_is_reported_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from workshop_utils import fetch
+
+    real_usage = shutil.disk_usage
+
+    def nearly_full(path):
+        return real_usage(path)._replace(free=2_000_000)  # 2 MB left
+
+    monkeypatch.setattr(synthetic.shutil, "disk_usage", nearly_full)
+    with pytest.raises(OSError, match="the disk is full: the synthetic stand-in needs about"):
+        synthetic.generate_stand_in(tmp_path / "synthetic")
+    assert [p.name for p in (tmp_path / "synthetic").iterdir()] == []
+    monkeypatch.setenv(fetch.DATA_DIR_ENV, str(tmp_path / "cache"))
+    assert fetch.main(["--source", "synthetic"]) == 1
+    printed = capsys.readouterr()
+    error = printed.out + printed.err
+    assert "the disk is full" in error and "WORKSHOP_DATA_DIR" in error
+    assert "Traceback" not in error and "HDF5" not in error

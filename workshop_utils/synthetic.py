@@ -83,8 +83,10 @@ The same seed always gives the same data.
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
+import shutil
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -125,6 +127,10 @@ HEADING_SAMPLE_STEP = 0.02
 WAKE, UNSCORED_SLEEP, SWS, REM = 0, 1, 2, 3
 STATE_NAMES = ("wake", "unscored_sleep", "sws", "rem")
 
+
+STAND_IN_MB = 60
+"""Room the stand-in's files take on disk, with a margin (measured: 41 MB for each of the
+stand-in and its null control)."""
 
 @dataclass(frozen=True)
 class SessionLayout:
@@ -461,10 +467,21 @@ def generate_stand_in(
     ------
     PermissionError
         If the folder cannot be created or written.
+    OSError
+        With ``errno.ENOSPC``, if the drive has less room than the files take: checked before
+        anything is written, so that a full disk is reported as one (HDF5 would fail half-way).
     """
     layout = layout or SessionLayout()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    free_mb = shutil.disk_usage(directory).free / 1e6
+    if free_mb < STAND_IN_MB:
+        raise OSError(
+            errno.ENOSPC,
+            f"the disk is full: the synthetic stand-in needs about {STAND_IN_MB} MB in "
+            f"{directory}, and {free_mb:.1f} MB are free. Free space on that drive, or point "
+            "WORKSHOP_DATA_DIR to a folder on a drive with room",
+        )
 
     # One independent random stream per part of the simulation, so that the null control
     # differs from the stand-in in its coupling and the spikes it causes, and in nothing else.
