@@ -130,12 +130,46 @@ def test_population_view_sorts_and_colours_the_raster(frame, recording):
         np.testing.assert_allclose(collection.get_colors()[0], colour)
 
 
+def test_population_view_rates_are_not_washed_out_by_a_few_runaway_bins(frame, recording):
+    """A figure that should show the activity bump must not be blank: a few runaway rates
+    (as a coupled GLM can predict) would saturate a linear scale and leave the rest white."""
+    counts = recording["counts"]
+    rng = np.random.default_rng(3)
+    rates = rng.gamma(4.0, 2.0, size=(len(counts), N_UNITS))  # about 8 Hz
+    runaway = rng.choice(rates.size, size=rates.size // 500, replace=False)
+    rates.flat[runaway] = 4_000.0
+    fig = plotting.plot_head_direction_population(
+        recording["spikes"],
+        recording["angle"],
+        frame,
+        2.0,
+        8.0,
+        predicted_rates=nap.TsdFrame(t=counts.t, d=rates),
+    )
+    image = fig.axes[2].images[0]
+    shades = image.norm(np.ma.getdata(image.get_array()))
+    assert np.mean((shades > 0.1) & (shades <= 1)) > 0.5, "most bins show a grey level"
+    assert np.any(shades > 1), "the runaway bins lie beyond the grey scale"
+    assert tuple(image.cmap.get_over()[:3]) != tuple(image.cmap(1.0)[:3])  # another colour
+    assert [ax.get_ylabel() for ax in fig.axes if "Hz" in ax.get_ylabel()], "a colour bar in Hz"
+
+
+def test_population_view_breaks_the_head_angle_where_it_wraps(frame, recording):
+    fig = plotting.plot_head_direction_population(
+        recording["spikes"], recording["angle"], frame, start=2.0, end=8.0
+    )
+    x, y = fig.axes[0].lines[0].get_data()
+    finite = ~np.isnan(y)
+    assert np.isnan(y).any(), "the test's angle wraps in this window"
+    assert np.all(np.abs(np.diff(y[finite])[np.diff(np.flatnonzero(finite)) == 1]) < np.pi)
+
+
 def test_population_view_with_rates_and_its_errors(frame, recording):
     rates = nap.TsdFrame(t=recording["counts"].t, d=np.ones((len(recording["counts"]), N_UNITS)))
     fig = plotting.plot_head_direction_population(
         recording["spikes"], recording["angle"], frame, 2.0, 8.0, predicted_rates=rates
     )
-    assert len(fig.axes) == 4 and fig.axes[2].images
+    assert len(fig.axes) == 5 and fig.axes[2].images  # with the rates' colour bar
     with pytest.raises(ValueError, match="one column per unit"):
         plotting.plot_head_direction_population(
             recording["spikes"], recording["angle"], frame, 2.0, 8.0, predicted_rates=rates[:, :2]

@@ -63,6 +63,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 __all__ = [
+    "RATE_PERCENTILE",
     "STYLE_PATH",
     "animate_sliding_window",
     "direction_colors",
@@ -93,6 +94,10 @@ TWO_PI = 2 * np.pi
 
 
 # ------------------------------------------------------------------------------- conversions
+
+
+RATE_PERCENTILE = 99.0
+"""Where the grey scale of predicted rates stops (percentile of the window's rates)."""
 
 
 def tuning_curves_to_frame(tuning_curves: Any) -> pd.DataFrame:
@@ -268,15 +273,17 @@ def plot_head_direction_population(
         Time window (s).
     predicted_rates : pynapple.TsdFrame, optional
         Predicted rates (Hz), one column per unit in the order sorted by preferred direction;
-        drawn as an image under the raster.
+        drawn as an image under the raster, in grey up to the window's
+        :data:`RATE_PERCENTILE`-th percentile, in red above it, with a colour bar.
     figsize : tuple of float, optional
         Figure size in inches.
 
     Returns
     -------
     Figure
-        Axes: head angle, raster, (rates,) and one polar axis with every tuning curve. The time
-        axis shows times in seconds without offset.
+        Axes: head angle (broken where it wraps from 2π to 0), raster, (rates,) one polar axis
+        with every tuning curve (and the rates' colour bar). The time axis shows times in
+        seconds without offset.
 
     Raises
     ------
@@ -303,7 +310,7 @@ def plot_head_direction_population(
     grid = fig.add_gridspec(rows, 2, width_ratios=[4, 1], height_ratios=[1, 2, 2][:rows])
     angle_ax = fig.add_subplot(grid[0, 0])
     angle = _window(head_angle, start, end)
-    angle_ax.plot(angle.t, np.asarray(angle), color="black")
+    angle_ax.plot(*_break_at_wraps(angle.t, np.asarray(angle)), color="black")
     angle_ax.set_ylabel("Head angle (rad)")
     angle_ax.set_ylim(0, TWO_PI)
     angle_ax.set_xlim(start, end)
@@ -313,18 +320,30 @@ def plot_head_direction_population(
         times = spikes[unit].get(start, end).t
         raster_ax.vlines(times, row + 0.1, row + 0.9, color=colors[unit], linewidth=1)
     raster_ax.set_ylim(0, len(order))
+    raster_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     raster_ax.set_ylabel("Units (sorted)")
     if predicted_rates is not None:
         rate_ax = fig.add_subplot(grid[2, 0], sharex=angle_ax)
         window = _window(predicted_rates, start, end)
-        rate_ax.imshow(
-            np.asarray(window).T,
+        values = np.asarray(window, dtype=float)
+        # A robust scale: the grey ramp stops at the window's 99th percentile, and the rare
+        # bins above it (a coupled GLM can predict runaway rates) are drawn in red, so that a
+        # few of them cannot wash out the rest.
+        top = max(float(np.nanpercentile(values, RATE_PERCENTILE)), 1e-12)
+        cmap = plt.get_cmap("Greys").with_extremes(over="tab:red")
+        image = rate_ax.imshow(
+            values.T,
             aspect="auto",
             origin="lower",
-            cmap="Greys",
+            cmap=cmap,
+            vmin=0,
+            vmax=top,
             extent=(window.t[0], window.t[-1], 0, len(order)),
             interpolation="none",
         )
+        bar = fig.colorbar(image, ax=rate_ax, extend="max", pad=0.01, fraction=0.04)
+        bar.set_label(f"Hz (red: above the\n{RATE_PERCENTILE:g}th percentile)")
+        rate_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         rate_ax.set_ylabel("Predicted rate\n(sorted units)")
         rate_ax.set_xlabel("Time (s)")
     else:

@@ -132,6 +132,7 @@ STAND_IN_MB = 60
 """Room the stand-in's files take on disk, with a margin (measured: 41 MB for each of the
 stand-in and its null control)."""
 
+
 @dataclass(frozen=True)
 class SessionLayout:
     """Times of the session, matching the real recording (all in seconds).
