@@ -471,7 +471,8 @@ def test_run_checks_turns_an_exception_into_a_failed_result(monkeypatch):
 
     monkeypatch.setattr(check, "check_matplotlib", crash)
     results = check.run_checks()
-    assert len(results) == 8
+    assert len(results) == 9  # Python, Platform, Packages, JAX, JAX cache, Matplotlib, Data,
+    # Disk space, Kernel
     crashed = [result for result in results if not result.passed]
     assert [result.name for result in crashed] == ["Matplotlib"]
     assert "ValueError: boom" in crashed[0].detail
