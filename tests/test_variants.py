@@ -748,3 +748,30 @@ def test_a_folder_on_the_command_line_stands_for_its_notebooks(tmp_path):
         "demo_presenters.ipynb",
         "demo_users.ipynb",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("", None, "has no cells, so there is nothing to write"),
+        ("# T\n\nCaf\xe9\n", 3, r"not UTF-8 text \(byte 0xe9\): save the file as UTF-8"),
+        (
+            "# T\n\n```{code-cell} ipython3\nx = 1\n\nMore prose.\n\n"
+            "```{code-cell} ipython3\ny = 2\n```\n",
+            3,
+            "this fence is never closed: add a line of ``` after its last line",
+        ),
+        ("# T\n\n```{code-cell} ipython3\nx = 1\n", 3, "this fence is never closed"),
+    ],
+    ids=["empty", "not-utf8", "unclosed-then-cell", "unclosed-at-end"],
+)
+def test_a_broken_source_is_refused_with_its_file_and_line(tmp_path, text, line, message):
+    from conftest import MYST_HEADER
+
+    source = tmp_path / "broken.md"
+    body = (MYST_HEADER + "\n" + text) if text else ""
+    source.write_bytes(body.encode("latin-1"))
+    where = f"{source}:{line + MYST_HEADER.count(chr(10)) + 1}" if line else f"{source}"
+    with pytest.raises(variants.VariantError, match=re.escape(where) + ": .*" + message):
+        variants.write_variants(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

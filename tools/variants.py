@@ -1339,6 +1339,12 @@ def read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
     """Read a notebook and where its cells start; bad cell options become a VariantError."""
     try:
         notebook = jupytext.read(source)
+    except UnicodeDecodeError as error:
+        line = source.read_bytes()[: error.start].count(b"\n") + 1
+        raise VariantError(
+            f"{source}:{line}: not UTF-8 text (byte {error.object[error.start]:#04x}): save "
+            "the file as UTF-8 (most editors offer it under 'Save with encoding')."
+        ) from error
     except jupytext.myst.MystMetadataParsingError as error:
         # jupytext's message reads "Code cell N at line L could not be read: Invalid YAML; ..."
         # then PyYAML's position and the offending line.
@@ -1359,9 +1365,40 @@ def read_notebook(source: Path) -> tuple[nbformat.NotebookNode, list[int]]:
         )
         where = f"{source}:{line}" if line else f"{source}"
         raise VariantError(f"{where}: invalid cell options: {message}{hint}") from error
+    if not notebook.cells:
+        raise VariantError(f"{source}: the notebook has no cells, so there is nothing to write.")
     if source.suffix == ".md":
-        return notebook, _cell_lines(source.read_text(encoding="utf-8"), notebook)
+        text = source.read_text(encoding="utf-8")
+        _check_fences(text, source)
+        return notebook, _cell_lines(text, notebook)
     return notebook, []
+
+
+def _check_fences(text: str, source: Path) -> None:
+    """Stop at a code fence that is never closed: the cell would swallow the text after it.
+
+    A fence opens with three or more backticks and closes with a line of at least as many
+    backticks and nothing else; a code cell that starts inside an open fence, or a fence still
+    open at the end, is an error naming the line where the unclosed fence opens.
+    """
+    opened_at, ticks = 0, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        run = len(stripped) - len(stripped.lstrip("`"))
+        if not ticks:
+            if run >= 3:
+                opened_at, ticks = number, run
+        elif run >= ticks and stripped == "`" * run:
+            ticks = 0
+        elif stripped.startswith("```{code-cell}"):
+            break
+    else:
+        if not ticks:
+            return
+    raise VariantError(
+        f"{source}:{opened_at}: this fence is never closed: add a line of "
+        f"{'`' * ticks} after its last line (everything after it would be swallowed)."
+    )
 
 
 def write_variants(
