@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import FREE_SPACE_GB
+from .files import FREE_SPACE_GB, storage_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from .fetch import DataDownloadError, Resolution
@@ -441,8 +441,6 @@ def check_jax_cache() -> CheckResult:
         Failed for a relative path or a file in the way, a warning for a folder that cannot be
         written, passed otherwise.
     """
-    import tempfile
-
     from .runtime import JAX_CACHE_ENV, jax_cache_dir
 
     name = "JAX cache"
@@ -455,20 +453,12 @@ def check_jax_cache() -> CheckResult:
         folder = jax_cache_dir()
     except ValueError as error:
         return _failed(name, f"{error} Every notebook would stop at its settings call.", fix)
-    existing = _nearest_existing(folder)
-    if not existing.is_dir():
-        return _failed(name, f"{existing} is a file, not a folder: nothing can be kept", fix)
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as error:
-        return _warned(
-            name,
-            f"cannot write to {existing} ({error.strerror or error}): every run of a notebook "
-            "compiles its models again",
-            fix,
-        )
-    return _ok(name, f"compiled models are kept in {folder}")
+    problem = storage_problem(folder)
+    if problem is None:
+        return _ok(name, f"compiled models are kept in {folder}")
+    if not _nearest_existing(folder).is_dir():
+        return _failed(name, f"{problem}: nothing can be kept", fix)
+    return _warned(name, f"{problem}: every run of a notebook compiles its models again", fix)
 
 
 # --------------------------------------------------------------------------------- Matplotlib

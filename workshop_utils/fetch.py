@@ -40,7 +40,6 @@ import errno
 import html
 import math
 import os
-import tempfile
 import threading
 import time
 import warnings
@@ -56,6 +55,7 @@ from .files import (
     file_sha256,
     folder_from_environment,
     partial_file,
+    storage_problem,
 )
 
 __all__ = [
@@ -313,28 +313,9 @@ def _write_fix() -> str:
     )
 
 
-def _storage_problem(folder: Path) -> str | None:
-    """Say why files cannot be created in ``folder`` (created first if needed), or None.
-
-    Nothing is left behind: the probe is an anonymous temporary file, created exclusively
-    under a random name and never through a symbolic link (``tempfile``).
-    """
-    existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
-    if not existing.is_dir():
-        if existing == folder:
-            return f"the cache folder {folder} is a file, not a folder"
-        return f"cannot create the cache folder {folder}: {existing} is a file, not a folder"
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as error:
-        return f"cannot write to {existing} ({error.strerror or error})"
-    return None
-
-
 def _writable_folder(folder: Path) -> Path:
     """Create the folder if needed and make sure files can be written in it."""
-    problem = _storage_problem(folder)
+    problem = storage_problem(folder)
     if problem is None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -592,7 +573,7 @@ def _local_problem(data_file: DataFile, folder: Path, url: str) -> DataDownloadE
             "Delete it, then run `python -m workshop_utils.fetch` again.",
             "cache",
         )
-    storage = _storage_problem(folder)
+    storage = storage_problem(folder)
     if storage is not None:
         return DataDownloadError(f"Cannot save {name}: {storage}", _write_fix(), "storage")
     return None
@@ -691,7 +672,7 @@ def _stand_in_folder(folder: Path) -> Path:
 
 def _stand_in_problem(directory: Path) -> DataDownloadError | None:
     """Say why the stand-in cannot be generated in ``directory``, with the fix, or None."""
-    storage = _storage_problem(directory)
+    storage = storage_problem(directory)
     if storage is not None:
         return DataDownloadError(storage, _write_fix(), "storage")
     lock = _lock_problem(_lock_path(directory, STAND_IN_LOCK))

@@ -99,3 +99,22 @@ def folder_from_environment(variable: str, consequence: str) -> Path | None:
             f"path, e.g. export {variable}={folder.absolute()}"
         )
     return folder
+
+
+def storage_problem(folder: Path) -> str | None:
+    """Say why files cannot be created in ``folder`` (created first if needed), or None.
+
+    Nothing is left behind: the probe is an anonymous temporary file, created exclusively
+    under a random name and never through a symbolic link (``tempfile``).
+    """
+    existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
+    if not existing.is_dir():
+        if existing == folder:
+            return f"the cache folder {folder} is a file, not a folder"
+        return f"cannot create the cache folder {folder}: {existing} is a file, not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        return f"cannot write to {existing} ({error.strerror or error})"
+    return None
