@@ -126,3 +126,11 @@ def test_no_make_target_loses_what_a_participant_typed(tmp_path):
     assert result.returncode == 0
     assert users.read_bytes() == typed_users and full.read_bytes() == typed_full
     assert sorted(p.name for p in users.parent.iterdir()) == ["head_direction_users.ipynb"]
+
+
+def test_a_file_that_is_not_a_notebook_is_left_as_it_is(paired):
+    notebook = paired.with_suffix(".ipynb")
+    notebook.write_text("my notes, not JSON")
+    with pytest.raises(generated.EditedNotebookError):
+        generated.write_paired_notebook(paired)
+    assert notebook.read_text() == "my notes, not JSON"

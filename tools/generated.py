@@ -64,14 +64,19 @@ def cells_fingerprint(notebook: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(cells).encode("utf-8")).hexdigest()
 
 
-def _was_edited(path: Path) -> bool:
-    """Tell whether the notebook at ``path`` differs from what a tool wrote there."""
+def _edited_cells(path: Path) -> str | None:
+    """Return the fingerprint of the notebook at ``path`` if it was edited, else None.
+
+    Edited means its cells differ from the fingerprint a tool recorded when it wrote them; a
+    file that is not a readable notebook is someone's too (``""``).
+    """
     try:
         notebook = nbformat.read(path, as_version=4)
-    except Exception:  # not a notebook we can read (unreadable JSON): treat it as someone's
-        return True
+    except Exception:
+        return ""
+    current = cells_fingerprint(notebook)
     recorded = notebook.metadata.get(METADATA_KEY, {}).get("cells_sha256")
-    return recorded != cells_fingerprint(notebook)
+    return None if recorded == current else current
 
 
 def write_generated(
@@ -106,9 +111,10 @@ def write_generated(
     """
     path = Path(path)
     notebook.metadata[METADATA_KEY] = {"cells_sha256": cells_fingerprint(notebook)}
-    if path.is_file() and not path.is_symlink() and not replace_edited and _was_edited(path):
-        current = nbformat.read(path, as_version=4)
-        if cells_fingerprint(current) != cells_fingerprint(notebook):
+    if path.is_file() and not path.is_symlink() and not replace_edited:
+        edited = _edited_cells(path)
+        # Edited, unless the edits are exactly the new cells (e.g. made through the .md).
+        if edited is not None and edited != notebook.metadata[METADATA_KEY]["cells_sha256"]:
             raise EditedNotebookError(path, command)
     partial = partial_file(path.parent, f"{path.name}-", suffix=".tmp")
     try:
@@ -172,7 +178,7 @@ def remove_generated(folder: Path, command: str = "make clean") -> list[Path]:
     folder = Path(folder)
     kept = []
     for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
-        if path.is_file() and not path.is_symlink() and _was_edited(path):
+        if path.is_file() and not path.is_symlink() and _edited_cells(path) is not None:
             kept.append(path)
         else:
             path.unlink()
