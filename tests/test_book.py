@@ -328,3 +328,38 @@ def test_the_parallel_step_runs_at_most_two_notebooks_and_never_more_than_the_co
     assert job_count(3, cores=8) == 3
     with pytest.raises(ValueError, match="--jobs must be 1 or more"):
         job_count(0)
+
+
+@pytest.mark.parametrize("kind", ["users", "presenters"])
+def test_variants_quote_only_numbers_their_own_cells_glued_above(built_book, kind):
+    """Each passage of a users or presenters notebook that quotes numbers comes after the
+    cells that glue them: run top to bottom, it shows the kernel's numbers, never "not
+    computed yet". What each cell glues is read from the book's executed notebook."""
+    import jupytext
+
+    from tools import variants
+    from workshop_utils.runtime import GLUE_ROLE
+
+    make = {"users": variants.make_users_notebook, "presenters": variants.make_presenters_notebook}
+    quoted_anywhere = 0
+    for page in notebook_pages(built_book.root):
+        source = built_book.root / f"{page}.md"
+        glued_by_cell = {}
+        for cell in executed_notebook(built_book.root, page).cells:
+            names = {
+                output["metadata"]["scrapbook"]["name"]
+                for output in cell.get("outputs", [])
+                if "scrapbook" in output.get("metadata", {})
+            }
+            if names:
+                glued_by_cell[cell.source] = names
+        glued: set[str] = set()
+        for cell in make[kind](jupytext.read(source), source).cells:
+            glued |= glued_by_cell.get(cell.source, set())
+            if cell.cell_type == "markdown":
+                assert "{glue" not in cell.source and "computed above" not in cell.source
+            elif "show_text_with_numbers(" in cell.source:
+                quoted = {match["name"].strip() for match in GLUE_ROLE.finditer(cell.source)}
+                assert quoted <= glued, f"{page} ({kind}): {sorted(quoted - glued)} not glued above"
+                quoted_anywhere += len(quoted)
+    assert quoted_anywhere > 100

@@ -38,6 +38,26 @@ def markdown_text(notebook):
     return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
+def passages_with_numbers(notebook) -> list[str]:
+    """The Markdown of the variants' cells that show prose with the kernel's numbers."""
+    return [
+        cell.source.split('r"""\n', 1)[1].rsplit('\n"""', 1)[0]
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "show_text_with_numbers(" in cell.source
+    ]
+
+
+def prose_text(notebook):
+    """All the prose of a variant: its Markdown cells and its passages with numbers, in order."""
+    return "\n\n".join(
+        cell.source
+        if cell.cell_type == "markdown"
+        else cell.source.split('r"""\n', 1)[1].rsplit('\n"""', 1)[0]
+        for cell in notebook.cells
+        if cell.cell_type == "markdown" or "show_text_with_numbers(" in cell.source
+    )
+
+
 def all_text(notebook):
     return "\n\n".join(cell.source for cell in notebook.cells)
 
@@ -234,7 +254,8 @@ def test_users_notebook_blanks_carry_the_prompts_and_no_code(demo_variants):
     users = demo_variants["users"]
     nbformat.validate(users)
     full = jupytext.read(DEMO)
-    assert [c.source for c in code_cells(users)] == [
+    numbers = [c for c in code_cells(users) if variants.NUMBERS_TAG in c.metadata.get("tags", [])]
+    assert [c.source for c in code_cells(users) if c not in numbers] == [
         "import numpy as np",
         "# Draw 1000 event times uniformly over 10 s with a seeded `np.random.default_rng`, "
         "sort\n# them, and count them in 0.5 s bins with `np.histogram`: `event_times, counts,"
@@ -248,12 +269,12 @@ def test_users_notebook_blanks_carry_the_prompts_and_no_code(demo_variants):
     ]
     text = all_text(users)
     for cell in code_cells(full):
-        if "users-keep" not in cell.metadata.get("tags", []):
+        if not {"users-keep", "remove-cell"} & set(cell.metadata.get("tags", [])):
             for line in cell.source.splitlines():
                 shown = line.strip().startswith(("def ", '"""'))  # signature and docstring
                 if len(line.strip()) > 12 and not shown:
                     assert line not in text, f"code leaked: {line!r}"
-    assert "glue" not in text  # the remove-cell cell is gone
+    assert "hidden = 3" not in text  # a remove-cell cell that glues nothing is gone
     assert all(cell.outputs == [] for cell in code_cells(users))
 
 
@@ -271,7 +292,7 @@ def test_users_notebook_folds_answers_and_drops_talking_points(demo_variants):
     assert "$$\n\\lambda = \\frac{N}{T}.\n$$" in text
 
 
-def test_users_notebook_links_to_the_website_and_spells_out_glued_numbers(demo_variants):
+def test_users_notebook_links_to_the_website(demo_variants):
     text = markdown_text(demo_variants["users"])
     setup_title = (ROOT / "book" / "setup.md").read_text().splitlines()[0].lstrip("# ")
     assert f"[{setup_title}]({WEBSITE}book/setup.html)" in text
@@ -279,8 +300,50 @@ def test_users_notebook_links_to_the_website_and_spells_out_glued_numbers(demo_v
         rf"\[the full notebook\]\({re.escape(WEBSITE)}_downloads/[0-9a-f]{{32}}/variants_demo.md\)",
         text,
     )
-    assert "`demo_rate` (a number computed above; the website shows it here) Hz" in text
-    assert "and `demo_rate` (computed above) again" in text
+
+
+@pytest.mark.parametrize("kind", ["users", "presenters"])
+def test_variants_keep_the_glue_cell_folded_and_quote_numbers_in_a_cell_after_it(
+    demo_variants, kind
+):
+    cells = demo_variants[kind].cells
+    glue_cells = [i for i, c in enumerate(cells) if 'glue("demo_rate"' in c.source]
+    quoting = [i for i, c in enumerate(cells) if "The mean rate is" in c.source]
+    assert len(glue_cells) == len(quoting) == 1 and glue_cells[0] < quoting[0]
+    for index in glue_cells + quoting:
+        assert cells[index].cell_type == "code"
+        assert cells[index].metadata["jupyter"] == {"source_hidden": True}
+        assert cells[index].metadata["tags"] == [variants.NUMBERS_TAG]
+    assert "{glue:text}`demo_rate:.1f`" in cells[quoting[0]].source
+    # No placeholder and no MyST role is left in the Markdown.
+    assert "computed above" not in markdown_text(demo_variants[kind])
+    assert "{glue" not in markdown_text(demo_variants[kind])
+
+
+def shown_markdown(notebook) -> str:
+    """Every Markdown output a run notebook displayed (its passages with numbers)."""
+    return "".join(
+        output["data"]["text/markdown"]
+        for cell in code_cells(notebook)
+        for output in cell.outputs
+        if output["output_type"] == "display_data" and "text/markdown" in output["data"]
+    )
+
+
+def test_a_participant_reads_the_numbers_their_own_code_computed(tmp_path):
+    """The filled-in users notebook shows the sentence with the rate it printed; before the
+    cells that compute it run, the sentence says so instead of a number."""
+    _, filled = participant_run(DEMO, tmp_path)
+    rate = re.search(r"rate: ([\d.]+) Hz", printed(filled)).group(1)
+    shown = shown_markdown(filled)
+    assert f"The mean rate is {rate} Hz, and {rate[0]}" in shown
+    assert "not computed yet" not in shown
+    users = variants.make_users_notebook(jupytext.read(DEMO), DEMO)
+    only_numbers = nbformat.v4.new_notebook()
+    only_numbers.cells = [c for c in users.cells if "The mean rate is" in c.source]
+    assert "`demo_rate` (not computed yet: run the cells above)" in shown_markdown(
+        run_notebook(only_numbers, tmp_path)
+    )
 
 
 def test_presenters_notebook_keeps_caveats_lists_talking_points_and_timings(demo_variants):
@@ -288,9 +351,13 @@ def test_presenters_notebook_keeps_caveats_lists_talking_points_and_timings(demo
     nbformat.validate(presenters)
     full = jupytext.read(DEMO)
     kept_code = [
-        c.source for c in code_cells(full) if "remove-cell" not in c.metadata.get("tags", [])
+        c.source
+        for c in code_cells(full)
+        if "remove-cell" not in c.metadata.get("tags", []) or "glue(" in c.source
     ]
-    assert [c.source for c in code_cells(presenters)] == kept_code
+    assert [
+        c.source for c in code_cells(presenters) if "show_text_with_numbers(" not in c.source
+    ] == kept_code
     text = markdown_text(presenters)
     for item in (
         "> - Count events with NumPy.",
@@ -412,7 +479,9 @@ def test_users_variant_of_a_real_notebook_has_exactly_the_expected_placeholders(
     prompts = [
         c
         for c in users_code
-        if not tagged(c, variants.KEEP_TAG) and c.source != "# Your solution here"
+        if not tagged(c, variants.KEEP_TAG)
+        and not tagged(c, variants.NUMBERS_TAG)
+        and c.source != "# Your solution here"
     ]
     assert len(solution_blanks) == len(regions)
     assert len(prompts) == expected_prompts > 5
@@ -424,11 +493,16 @@ def test_users_variant_of_a_real_notebook_has_exactly_the_expected_placeholders(
 
     users_text = all_text(users)
     for cell in full.cells:
-        if cell.cell_type == "code" and not tagged(cell, variants.KEEP_TAG):
+        if cell.cell_type == "code" and not {variants.KEEP_TAG, variants.REMOVE_TAG} & set(
+            cell.metadata.get("tags", [])
+        ):
             assert cell.source not in users_text, f"code leaked: {cell.source[:60]!r}"
+    outside_solutions = source.read_text()
+    for region in regions:
+        outside_solutions = outside_solutions.replace(region, "")
     for region in regions:
         for line in region.splitlines():
-            if len(line) > 40 and not line.startswith("```"):
+            if len(line) > 40 and not line.startswith("```") and line not in outside_solutions:
                 assert line not in users_text, f"solution leaked: {line!r}"
     kept_sources = [
         c.source
@@ -454,7 +528,7 @@ def admonition_bodies(text: str, css_class: str) -> list[str]:
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.stem)
 def test_users_variant_folds_every_answer_of_a_real_notebook(tmp_path, source):
     users = nbformat.read(variants.write_variants(source, tmp_path)["users"], as_version=4)
-    text = markdown_text(users)
+    text = prose_text(users)
     folded = "\n".join(re.findall(r"<details>.*?</details>", text, flags=re.DOTALL))
     outside = re.sub(r"<details>.*?</details>", "", text, flags=re.DOTALL)
     questions = admonition_bodies(source.read_text(), "hint")
@@ -474,10 +548,14 @@ def test_presenters_variant_of_a_real_notebook_keeps_every_caveat_and_list(tmp_p
         variants.write_variants(source, tmp_path)["presenters"], as_version=4
     )
     code = [
-        c.source for c in code_cells(full) if variants.REMOVE_TAG not in c.metadata.get("tags", [])
+        c.source
+        for c in code_cells(full)
+        if variants.REMOVE_TAG not in c.metadata.get("tags", []) or "glue(" in c.source
     ]
-    assert [c.source for c in code_cells(presenters)] == code
-    text = markdown_text(presenters)
+    assert [
+        c.source for c in code_cells(presenters) if "show_text_with_numbers(" not in c.source
+    ] == code
+    text = prose_text(presenters)
     # Every list item of the prose and every admonition line (roles excepted: they become
     # links). Prompts are cell options, not prose: their list items are the users notebook's.
     for line in markdown_text(full).splitlines():
@@ -496,10 +574,10 @@ def test_presenters_variant_of_a_real_notebook_keeps_every_caveat_and_list(tmp_p
 
 def test_presenters_variant_keeps_the_synapses_caveat_and_the_summary():
     presenters = variants.make_presenters_notebook(jupytext.read(FULL), FULL)
-    text = markdown_text(presenters)
+    text = prose_text(presenters)
     assert "*functional*" in text and "It does not prove synapses;" in text
-    summary = next(c.source for c in presenters.cells if "## Summary" in c.source)
-    assert summary.count("\n- ") >= 4
+    summary = text[text.index("## Summary") : text.index("## What's next")]
+    assert re.sub(r"(?m)^> .*$", "", summary).count("\n- ") >= 4
     whats_next = next(c.source for c in presenters.cells if "## What's next" in c.source)
     assert whats_next.count("\n- ") >= 3 and f"]({WEBSITE}notebooks/sleep.html)" in whats_next
 

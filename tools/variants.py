@@ -50,8 +50,10 @@ Code cells
   (```lag_grid, kernels``` gives both). :func:`check_prompts` reports participant cells without
   a prompt and kept cells that use a name nobody gave; ``make variants`` prints these as
   warnings.
-- Cells tagged ``remove-cell`` (e.g. cells that only ``glue`` numbers for the prose) are hidden
-  by the book and dropped from both variants.
+- Cells tagged ``remove-cell`` are hidden by the book and dropped from both variants, except
+  those that ``glue`` numbers for the prose: the variants keep these, with their code folded
+  (``jupyter.source_hidden``), so that the prose can quote the numbers the notebook's own kernel
+  computed (see Prose).
 
 Prose
 
@@ -81,10 +83,13 @@ Prose
 - Other admonitions become block quotes (``dropdown`` ones a ``<details>`` block), ``{doc}`` and
   ``{download}`` links to the published website (its address is derived from
   ``repository.url`` in ``_config.yml`` by :func:`tools.repository.repository`), and math
-  stays math. Numbers
-  glued into the prose (``{glue:text}`key:.1f```, ``{glue:}`key```) become the key in code
-  style, with "(a number computed above; the website shows it here)" the first time and
-  "(computed above)" after that: the glue cells are gone from the variants.
+  stays math.
+- A passage (paragraph, list, admonition) that quotes numbers glued into the prose
+  (``{glue:text}`key:.1f```) becomes a code cell, its code folded, that shows the passage with
+  the numbers of the kernel running it (:func:`workshop_utils.runtime.show_text_with_numbers`):
+  a participant reads the numbers their own code computed, a presenter the verdicts with theirs
+  (the presenters notebook keeps such passages whole). A number whose cell has not run yet
+  reads "(not computed yet: run the cells above)".
 - A directive or role the variants cannot render is an error naming the file and line, with the
   closest known name ("did you mean {solution-start}?").
 
@@ -131,6 +136,7 @@ from tools.repository import repository
 
 __all__ = [
     "KEEP_TAG",
+    "NUMBERS_TAG",
     "PROMPT_KEY",
     "REMOVE_TAG",
     "VariantError",
@@ -154,6 +160,11 @@ SOLUTION_START = "solution-start"
 SOLUTION_END = "solution-end"
 SOLUTION_PROMPT = "# Your solution here"
 PROMPT_WIDTH = 88
+NUMBERS_TAG = "numbers-in-text"
+"""Tag of the variants' cells that glue numbers and of those that show prose quoting them."""
+# Cells whose code is folded in JupyterLab (and VS Code): the numbers cells of the variants.
+_FOLDED = {"jupyter": {"source_hidden": True}, "tags": [NUMBERS_TAG]}
+_NUMBERS_FUNCTION = "show_text_with_numbers"
 
 # Names a notebook has without defining them: Python's builtins and what IPython adds.
 _PREDEFINED = frozenset(dir(builtins)) | {"display", "get_ipython", "In", "Out", "__name__"}
@@ -448,12 +459,11 @@ class _Links:
 
 @dataclass
 class _Context:
-    """State of one conversion: the variant, the links, the cell, glue keys met so far."""
+    """State of one conversion: the variant, the links, the cell."""
 
     mode: str
     links: _Links | None = None
     cell: int = 0
-    glue_seen: bool = False
 
 
 def _quote(text: str) -> str:
@@ -499,11 +509,8 @@ def _render_role(name: str, content: str, context: _Context, line: int) -> str:
             raise VariantError(f"{{{name}}}`{content}`: {error}.", context.cell, line) from error
         return f"[{text or title}]({url})"
     if name in _GLUE_ROLES:
-        key = content.split(":", 1)[0].strip()
-        if context.glue_seen:
-            return f"`{key}` (computed above)"
-        context.glue_seen = True
-        return f"`{key}` (a number computed above; the website shows it here)"
+        # Kept as written: the passage becomes a cell that fills it in (see _prose_cells).
+        return f"{{{name}}}`{content}`"
     if name == "math":
         return f"${content}$"
     if name in _HTML_ROLES:
@@ -736,18 +743,22 @@ def _tags(cell: nbformat.NotebookNode) -> list[str]:
 def _units(notebook: nbformat.NotebookNode) -> Iterator[_Unit]:
     """Walk a notebook: prose, kept cells, participant cells and exercise solutions.
 
-    Cells tagged ``remove-cell`` are skipped. A solution's parts are ``("code", cell, index,
-    0)`` and ``("text", text, index, line)``.
+    Cells tagged ``remove-cell`` are skipped, except those that call ``glue`` (kind
+    ``numbers``). A solution's parts are ``("code", cell, index, 0)``, ``("numbers", cell,
+    index, 0)`` and ``("text", text, index, line)``.
     """
     solution: _Unit | None = None
     for index, cell in enumerate(notebook.cells):
-        if REMOVE_TAG in _tags(cell):
+        if REMOVE_TAG in _tags(cell) and not (cell.cell_type == "code" and _glues(cell.source)):
             continue
         if cell.cell_type == "code":
-            if solution is not None:
-                solution.parts.append(("code", cell, index, 0))
+            if REMOVE_TAG in _tags(cell):
+                kind = "numbers"
             else:
                 kind = "kept" if KEEP_TAG in _tags(cell) else "participant"
+            if solution is not None:
+                solution.parts.append(("numbers" if kind == "numbers" else "code", cell, index, 0))
+            else:
                 yield _Unit(kind, index, cell=cell)
             continue
         if cell.cell_type != "markdown":
@@ -779,6 +790,15 @@ def _units(notebook: nbformat.NotebookNode) -> Iterator[_Unit]:
         raise VariantError(
             "A {solution-start} is never closed by a {solution-end}.", solution.index, solution.line
         )
+
+
+def _glues(source: str) -> bool:
+    """Whether a cell's code calls ``glue``."""
+    tree = _python(source)
+    return tree is not None and any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "glue"
+        for node in ast.walk(tree)
+    )
 
 
 def _python(source: str) -> ast.Module | None:
@@ -1033,12 +1053,26 @@ def _prompt_problems(notebook: nbformat.NotebookNode) -> list[tuple[int, str]]:
     problems: list[tuple[int, str]] = []
     given: set[str] = set()
     for unit in _units(notebook):
-        if unit.kind not in ("kept", "participant"):
+        if unit.kind not in ("kept", "participant", "numbers"):
             continue
         cell = unit.cell
         tree = _python(cell.source)
         has_prompt = PROMPT_KEY in cell.metadata
         prompt = str(cell.metadata.get(PROMPT_KEY, "")).strip()
+        if unit.kind == "numbers":
+            # Kept in the variants to fill in the prose's numbers: it runs on what the
+            # participant computed, so it may use only names given to them.
+            for name in _missing_names(tree, given) if tree is not None else ():
+                problems.append(
+                    (
+                        unit.index,
+                        f"cell that glues numbers uses `{name}`, which no earlier kept cell "
+                        "defines and no earlier prompt names in backticks: name it in the "
+                        "prompt of the cell that computes it.",
+                    )
+                )
+            given |= _bound(tree) if tree is not None else set()
+            continue
         if unit.kind == "kept":
             if has_prompt:
                 problems.append(
@@ -1147,9 +1181,50 @@ def _links_for(source: str | Path | None) -> _Links | None:
     return None if root is None else _Links.of(Path(source), root)
 
 
-def _markdown(text: str, context: _Context, index: int, line: int) -> str:
-    context.cell = index
-    return _convert(text, context, line)
+def _quotes_numbers(text: str) -> bool:
+    from workshop_utils.runtime import GLUE_ROLE
+
+    return GLUE_ROLE.search(text) is not None
+
+
+def _numbers_cell(text: str, cell: int) -> nbformat.NotebookNode:
+    """Return a folded code cell that shows a passage with the numbers the kernel glued."""
+    if '"""' in text or text.endswith("\\"):
+        raise VariantError(
+            'A passage that quotes glued numbers contains """ or ends with a backslash, which '
+            "the variants cannot put in a Python string: rephrase it.",
+            cell,
+        )
+    source = (
+        f"from workshop_utils.runtime import {_NUMBERS_FUNCTION}\n\n"
+        f'{_NUMBERS_FUNCTION}(\n    r"""\n{text}\n"""\n)'
+    )
+    return _code_cell(source, _FOLDED)
+
+
+def _prose_cells(texts: Sequence[str], cell: int) -> list[nbformat.NotebookNode]:
+    """Markdown cells for converted prose; a passage quoting glued numbers gets its own cell."""
+    cells: list[nbformat.NotebookNode] = []
+    plain: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        if _quotes_numbers(text):
+            if plain:
+                cells.append(_markdown_cell("\n\n".join(plain)))
+                plain = []
+            cells.append(_numbers_cell(text, cell))
+        else:
+            plain.append(text)
+    if plain:
+        cells.append(_markdown_cell("\n\n".join(plain)))
+    return cells
+
+
+def _glue_cell(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the variants' copy of a cell that glues numbers: its code folded, kept."""
+    metadata = {key: value for key, value in cell.metadata.items() if key != "tags"}
+    return _code_cell(cell.source, {**metadata, **_FOLDED})
 
 
 def make_users_notebook(
@@ -1178,7 +1253,9 @@ def make_users_notebook(
         A valid notebook: all prose in plain Markdown (answers of "What do you see?" folded,
         talking points and solutions removed), the code of cells tagged ``users-keep``, an
         empty prompted cell in place of every other code cell, and one empty cell in place of
-        each exercise solution. Cells tagged ``remove-cell`` are left out.
+        each exercise solution. Cells tagged ``remove-cell`` are left out, except those that
+        glue numbers (kept, folded); passages quoting glued numbers are folded code cells that
+        show them with the kernel's numbers.
 
     Raises
     ------
@@ -1189,9 +1266,11 @@ def make_users_notebook(
     cells = []
     for unit in _units(notebook):
         if unit.kind == "prose":
-            text = _markdown(unit.text, context, unit.index, unit.line)
-            if text:
-                cells.append(_markdown_cell(text))
+            context.cell = unit.index
+            blocks = _convert_blocks(unit.text, context, unit.line)
+            cells.extend(_prose_cells([block.text for block in blocks], unit.index))
+        elif unit.kind == "numbers":
+            cells.append(_glue_cell(unit.cell))
         elif unit.kind == "kept":
             cells.append(_code_cell(unit.cell.source, unit.cell.metadata))
         elif unit.kind == "participant":
@@ -1205,11 +1284,12 @@ def make_users_notebook(
     return _as_ipynb(notebook, cells)
 
 
-def _terse(blocks: list[_Block], times: Mapping[str, float]) -> str:
-    """Shrink a cell's prose for the presenter.
+def _terse(blocks: list[_Block], times: Mapping[str, float]) -> list[str]:
+    """Shrink a cell's prose for the presenter, as a list of Markdown passages.
 
     Keeps headings (with their section's compute time), the first sentence after each heading,
-    and every list, admonition, math block and table.
+    every paragraph that quotes glued numbers (its verdict is the point), and every list,
+    admonition, math block and table.
     """
     lines: list[str] = []
     bulleted = False
@@ -1222,13 +1302,16 @@ def _terse(blocks: list[_Block], times: Mapping[str, float]) -> str:
                     "(measured by `make bench`).*"
                 )
             bulleted = False
+        elif block.kind == "paragraph" and _quotes_numbers(block.text):
+            lines.append(block.text)
+            bulleted = True
         elif block.kind == "paragraph":
             if not bulleted:
                 lines.append(f"- {_first_sentence(block.text)}")
                 bulleted = True
         else:
             lines.append(block.text)
-    return "\n\n".join(lines)
+    return lines
 
 
 def make_presenters_notebook(
@@ -1254,8 +1337,9 @@ def make_presenters_notebook(
     nbformat.NotebookNode
         A valid notebook with every code cell (solutions included) and, for prose, headings,
         every admonition (questions with answers, caveats, talking points), every list and
-        math block, and the first sentence of the other prose. Cells tagged ``remove-cell``
-        are left out.
+        math block, every paragraph quoting glued numbers (as a folded cell that shows it with
+        the kernel's numbers), and the first sentence of the other prose. Cells tagged
+        ``remove-cell`` are left out, except those that glue numbers (kept, folded).
 
     Raises
     ------
@@ -1268,9 +1352,10 @@ def make_presenters_notebook(
     for unit in _units(notebook):
         if unit.kind == "prose":
             context.cell = unit.index
-            text = _terse(_convert_blocks(unit.text, context, unit.line), times)
-            if text:
-                cells.append(_markdown_cell(text))
+            passages = _terse(_convert_blocks(unit.text, context, unit.line), times)
+            cells.extend(_prose_cells(passages, unit.index))
+        elif unit.kind == "numbers":
+            cells.append(_glue_cell(unit.cell))
         elif unit.kind in ("kept", "participant"):
             cells.append(_code_cell(unit.cell.source, unit.cell.metadata))
         else:
@@ -1279,10 +1364,12 @@ def make_presenters_notebook(
             for kind, content, index, line in unit.parts:
                 if kind == "code":
                     cells.append(_code_cell(content.source, content.metadata))
+                elif kind == "numbers":
+                    cells.append(_glue_cell(content))
                 else:
-                    text = _markdown(content, context, index, line)
-                    if text:
-                        cells.append(_markdown_cell(text))
+                    context.cell = index
+                    blocks = _convert_blocks(content, context, line)
+                    cells.extend(_prose_cells([block.text for block in blocks], index))
     return _as_ipynb(notebook, cells)
 
 
