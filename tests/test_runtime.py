@@ -64,3 +64,28 @@ def test_configure_notebook_applies_every_setting_of_a_notebook(tmp_path, monkey
         for name, value in before.items():
             jax.config.update(name, value)
         nap.nap_config.suppress_conversion_warnings = quiet
+
+
+def test_glued_values_fill_in_the_prose_with_their_format(monkeypatch):
+    monkeypatch.setattr(runtime, "NUMBERS", {})
+    runtime.glue("gap", 0.012345, display=False)
+    runtime.glue("verdict", "higher than", display=False)
+    runtime.glue("n_units", 19, display=False)
+    text = (
+        "Scores {glue:text}`verdict` by {glue:text}`gap:.3f` over {glue:}`n_units` units "
+        "({glue:text}`gap:.1%`), then {glue:text}`later:.2f`."
+    )
+    assert runtime.fill_in_numbers(text) == (
+        "Scores higher than by 0.012 over 19 units (1.2%), then "
+        "`later` (not computed yet: run the cells above)."
+    )
+
+
+def test_show_text_with_numbers_displays_markdown(monkeypatch):
+    from IPython.display import Markdown
+
+    shown = []
+    monkeypatch.setattr(runtime, "NUMBERS", {"rate": 4.25})
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    runtime.show_text_with_numbers("The rate is {glue:text}`rate:.1f` Hz.")
+    assert isinstance(shown[0], Markdown) and shown[0].data == "The rate is 4.2 Hz."
