@@ -382,12 +382,8 @@ def test_data_relative_cache_folder_fails_with_the_absolute_form(tmp_path, monke
     assert check.check_disk_space().status == "FAIL"
 
 
-def test_data_read_only_cache_holding_the_recording_passes(tmp_path, monkeypatch):
-    content = b"the recording, shared by the instructor"
-    digest = hashlib.sha256(content).hexdigest()
-    folder = tmp_path / "shared"
-    folder.mkdir()
-    (folder / REAL_NAME).write_bytes(content)
+def check_read_only(folder: Path, digest: str) -> list[str]:
+    """Run the data check (and a fetch of the real file) on ``folder`` made read-only."""
     code = (
         "from workshop_utils import check, fetch\n"
         f"fetch.REGISTRY = {{{REAL_NAME!r}: fetch.DataFile({REAL_NAME!r}, "
@@ -395,10 +391,6 @@ def test_data_read_only_cache_holding_the_recording_passes(tmp_path, monkeypatch
         "result = check.check_data()\n"
         "print(result.status, result.detail)\n"
         f"print(fetch.fetch_data({REAL_NAME!r}, source='real'))\n"
-        "fetch.REGISTRY[" + repr(REAL_NAME) + "] = fetch.DataFile("
-        f"{REAL_NAME!r}, 'http://127.0.0.1:9/x', '0' * 64, 'test')\n"
-        "result = check.check_data()\n"
-        "print(result.status, result.detail)\n"
     )
     with read_only([folder]) as prefix:
         result = subprocess.run(
@@ -408,11 +400,43 @@ def test_data_read_only_cache_holding_the_recording_passes(tmp_path, monkeypatch
             text=True,
         )
     assert result.returncode == 0, result.stderr
-    valid, path, corrupt = result.stdout.splitlines()
-    assert valid.startswith("PASS") and "real recording cached" in valid
+    return result.stdout.splitlines()
+
+
+def test_data_read_only_cache_passes_only_with_what_ground_truth_needs(tmp_path):
+    """A shared read-only cache holding the recording serves the real file, but ground_truth
+    also needs the stand-in and its null control, which it cannot generate there."""
+    content = b"the recording, shared by the instructor"
+    digest = hashlib.sha256(content).hexdigest()
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / REAL_NAME).write_bytes(content)
+
+    status, path = check_read_only(folder, digest)
     assert path == str(folder / REAL_NAME)
-    # The same read-only cache without a valid file: the stand-in cannot even be generated.
-    assert corrupt.startswith("FAIL") and "cannot write" in corrupt
+    assert status.startswith("FAIL") and "real recording cached" in status
+    assert "ground_truth's stand-in and null control cannot be generated" in status
+
+    synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT)
+    status, _ = check_read_only(folder, digest)
+    assert status.startswith("FAIL") and "ground_truth's null control cannot be generated" in status
+
+    synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT, null_control=True)
+    status, _ = check_read_only(folder, digest)
+    assert status.startswith("PASS"), status
+    assert "ground_truth's stand-in and null control cached" in status
+
+    # The same read-only cache without a valid real file: nothing can be written there.
+    (folder / REAL_NAME).write_bytes(b"truncated")
+    code = "from workshop_utils import check\nprint(check.check_data(source='real').status)"
+    with read_only([folder]) as prefix:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-c", code],
+            env=child_env(folder),
+            capture_output=True,
+            text=True,
+        )
+    assert result.stdout.strip() == "FAIL", result.stderr
 
 
 # ------------------------------------------------------------------------------ disk space

@@ -539,7 +539,9 @@ def check_data(
     -------
     CheckResult
         Passed when each file is cached with its published sha256 or downloads from its
-        address (or, with ``source="synthetic"``, its stand-in is cached or can be generated).
+        address (or, with ``source="synthetic"``, its stand-in is cached or can be generated),
+        and the stand-in and its null control, which ``ground_truth`` runs on whatever the
+        source, are cached or can be generated.
         A warning when, with ``source="auto"``, the notebooks will fall back to the synthetic
         stand-in (offline, firewall, OSF out of reach, cache read-only, another process
         fetching): they run, but their numbers and figures differ from the presenter's
@@ -557,6 +559,7 @@ def check_data(
         return _failed(name, str(error), "Correct that setting as the detail says, or unset it.")
 
     verdicts = [_data_verdict(plan) for plan in plans]
+    verdicts += [_null_control_verdict(plan) for plan in plans if plan.has_stand_in]
     order = {"fail": 0, "warn": 1, "pass": 2}
     verdicts.sort(key=lambda verdict: order[verdict[0]])
     detail = "; ".join(text for _, text, _ in verdicts) + f" [cache: {plans[0].folder}]"
@@ -567,6 +570,25 @@ def check_data(
     if state == "warn":
         return _warned(name, detail, fixes)
     return _ok(name, detail)
+
+
+def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:
+    """Judge whether ``ground_truth`` will get the stand-in and its null control.
+
+    That notebook runs on both whatever the data source (the real recording has no ground
+    truth), so a cache that holds the real file but cannot be written, and lacks either of
+    them, stops it at its first cell.
+    """
+    if plan.stand_in is not None and plan.null_control is not None:
+        return "pass", "ground_truth's stand-in and null control cached", ""
+    missing = "null control" if plan.stand_in is not None else "stand-in and null control"
+    if plan.stand_in_problem is not None:
+        return (
+            "fail",
+            f"ground_truth's {missing} cannot be generated: {plan.stand_in_problem.reason}",
+            plan.stand_in_problem.fix,
+        )
+    return "pass", f"ground_truth's {missing} will be generated on first use", ""
 
 
 def _data_verdict(plan: Resolution) -> tuple[str, str, str]:

@@ -456,9 +456,12 @@ class Resolution:
         Whether the file has a synthetic stand-in.
     stand_in : Path or None
         The cached stand-in, when it is complete and untampered.
+    null_control : Path or None
+        The cached null control of the stand-in (what ``ground_truth`` compares with), when it
+        is complete and untampered.
     stand_in_problem : DataDownloadError or None
-        Why the stand-in could not be generated (its folder cannot be written, or its lock
-        file is not a file), with the fix, when it is not cached.
+        Why the stand-in or its null control could not be generated (their folder cannot be
+        written, or its lock file is not a file), with the fix, when one is not cached.
     problem : DataDownloadError or None
         Why the real file cannot be obtained now, when it is not cached: the error
         :func:`fetch_data` would meet (and, with ``source="auto"``, fall back on). Local causes
@@ -477,6 +480,7 @@ class Resolution:
     found: str
     has_stand_in: bool
     stand_in: Path | None
+    null_control: Path | None
     stand_in_problem: DataDownloadError | None
     problem: DataDownloadError | None
 
@@ -523,11 +527,13 @@ def resolve(
     url = download_url(name)
     path = folder / data_file.name
     has_stand_in = _has_stand_in(name)
-    stand_in = stand_in_problem = None
+    stand_in = null_control = stand_in_problem = None
     if has_stand_in:
         directory = _stand_in_folder(folder)
-        stand_in = synthetic.cached_stand_in(directory) if directory.is_dir() else None
-        if stand_in is None:
+        if directory.is_dir():
+            stand_in = synthetic.cached_stand_in(directory)
+            null_control = synthetic.cached_stand_in(directory, null_control=True)
+        if stand_in is None or null_control is None:
             stand_in_problem = _stand_in_problem(directory)
     cached, found = (False, "") if chosen == "synthetic" else _cache_state(path, data_file.sha256)
     problem = None
@@ -548,6 +554,7 @@ def resolve(
         found=found,
         has_stand_in=has_stand_in,
         stand_in=stand_in,
+        null_control=null_control,
         stand_in_problem=stand_in_problem,
         problem=problem,
     )
