@@ -10,7 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import myst_notebook
-from test_fetch import Server, child_env, clear_data_settings, lock_held_elsewhere, read_only
+from test_fetch import (
+    DIGEST,
+    Server,
+    child_env,
+    clear_data_settings,
+    lock_held_elsewhere,
+    read_only,
+)
 
 from workshop_utils import check, fetch, runtime, synthetic
 
@@ -331,14 +338,26 @@ def test_data_mirror_that_does_not_serve_the_file_fails(
     assert fetch.DATA_MIRROR_ENV in result.fix and "unset it" in result.fix
 
 
-def test_data_mirror_that_serves_the_file_passes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("published", [DIGEST, "0" * 64], ids=["same file", "other bytes"])
+def test_data_mirror_passes_only_when_it_serves_the_published_file(
+    tmp_path, monkeypatch, published
+):
+    """The mirror's file is read whole and its sha256 compared with the published one."""
+    registry = {REAL_NAME: fetch.DataFile(REAL_NAME, "https://osf.io/x", published, "test")}
+    monkeypatch.setattr(fetch, "REGISTRY", registry)
     server = Server()
     try:
         monkeypatch.setenv(fetch.DATA_MIRROR_ENV, server.url)
         result = check.check_data(tmp_path)
     finally:
         server.stop()
-    assert result.status == "PASS", result.detail
+    if published == DIGEST:
+        assert result.status == "PASS", result.detail
+    else:
+        assert result.status == "FAIL", result.detail
+        assert f"serves a file whose sha256 is {DIGEST[:12]}" in result.detail
+        assert "not the published 000000000000" in result.detail
+        assert fetch.DATA_MIRROR_ENV in result.fix and "unset it" in result.fix
 
 
 def test_data_unsupported_mirror_scheme_fails(tmp_path, monkeypatch):

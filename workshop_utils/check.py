@@ -530,7 +530,8 @@ def check_data(
         ``probe(url)`` returning the :class:`~workshop_utils.fetch.DataDownloadError` a
         download from ``url`` would meet, or None; default
         :func:`workshop_utils.fetch.url_problem` (HTTP 200 for the file itself, not an HTML
-        page). Only called for files that are not cached.
+        page; from a mirror, also the file's published sha256, read in full). Only called for
+        files that are not cached.
     source : {"auto", "real", "synthetic"}, optional
         The data source the notebooks will use; default ``$WORKSHOP_DATA_SOURCE``, else
         ``"auto"``.
@@ -552,7 +553,7 @@ def check_data(
     from . import fetch
 
     name = "Data"
-    probe = probe if probe is not None else fetch.url_problem
+    probe = probe if probe is not None else _download_problem
     try:
         plans = [fetch.resolve(file, source, cache_dir, probe) for file in fetch.REGISTRY]
     except ValueError as error:  # unknown source, relative WORKSHOP_DATA_DIR, bad timeout
@@ -570,6 +571,23 @@ def check_data(
     if state == "warn":
         return _warned(name, detail, fixes)
     return _ok(name, detail)
+
+
+def _download_problem(url: str) -> DataDownloadError | None:
+    """Return what downloading ``url`` would meet; a mirror's file is read whole (hash).
+
+    A mirror is a server in the room, so reading its 37 MB takes a second or two, and a copy
+    that is another file or damaged would otherwise pass the check and then fail the fetch.
+    OSF's file is only probed (a full download on a conference network is the fetch's job,
+    which checks the hash too).
+    """
+    from . import fetch
+
+    if not os.environ.get(fetch.DATA_MIRROR_ENV):
+        return fetch.url_problem(url)
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    data_file = fetch.REGISTRY.get(name)
+    return fetch.url_problem(url, sha256=data_file.sha256 if data_file else None)
 
 
 def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:

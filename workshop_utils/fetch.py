@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import hashlib
 import html
 import math
 import os
@@ -896,22 +897,27 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
         partial.unlink(missing_ok=True)
 
 
-def url_problem(url: str) -> DataDownloadError | None:
+def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None:
     """Check that ``url`` serves a file: HTTP 200 (after redirects), not an HTML page.
 
-    Only the headers and the first 64 bytes are read. Used by the setup check.
+    Only the headers and the first 64 bytes are read, unless ``sha256`` is given: then the
+    whole file is read (not stored) and its sha256 compared. Used by the setup check, which
+    asks for the sha256 of a mirror's file (a server in the room: quick to read whole).
 
     Parameters
     ----------
     url : str
         The address of the file.
+    sha256 : str, optional
+        The file's published sha256 (hex), to check that the server serves that file.
 
     Returns
     -------
     DataDownloadError or None
-        None when the server answers HTTP 200 with something that is not HTML; otherwise the
-        error a download would meet (unsupported scheme, no connection, timeout, HTTP error,
-        an HTML page such as a captive portal's).
+        None when the server answers HTTP 200 with something that is not HTML (and, if asked,
+        has the sha256); otherwise the error a download would meet (unsupported scheme, no
+        connection, timeout, HTTP error, an HTML page such as a captive portal's, other bytes
+        than the published file's).
     """
     scheme = _scheme_problem(url)
     if scheme is not None:
@@ -931,17 +937,30 @@ def url_problem(url: str) -> DataDownloadError | None:
                     _network_fix(),
                     "server",
                 )
-            head = next(response.iter_content(64), b"")  # enough to see "<!doctype html"
+            chunks = response.iter_content(CHUNK_SIZE if sha256 else 64)
+            head = next(chunks, b"")  # enough to see "<!doctype html"
             content_type = response.headers.get("Content-Type", "").lower()
+            text = head.lstrip().lower()
+            if "text/html" in content_type or text.startswith((b"<!doctype html", b"<html")):
+                return DataDownloadError(
+                    f"{shown_url(url)} answered with an HTML page, not the file (a captive "
+                    "portal's login page, a proxy's block page or a folder listing?)",
+                    "Log in to the network's portal if it has one, and check the address; "
+                    + _network_fix(),
+                    "server",
+                )
+            if sha256 is None:
+                return None
+            digest = hashlib.sha256(head)
+            for chunk in chunks:
+                digest.update(chunk)
     except requests.exceptions.RequestException as error:
         return _request_error(url, error)
-    text = head.lstrip().lower()
-    if "text/html" in content_type or text.startswith((b"<!doctype html", b"<html")):
+    if digest.hexdigest() != sha256:
         return DataDownloadError(
-            f"{shown_url(url)} answered with an HTML page, not the file (a captive portal's "
-            "login page, a proxy's block page or a folder listing?)",
-            "Log in to the network's portal if it has one, and check the address; "
-            + _network_fix(),
+            f"{shown_url(url)} serves a file whose sha256 is {digest.hexdigest()[:12]}..., not "
+            f"the published {sha256[:12]}... (another file, or a damaged copy)",
+            _network_fix(),
             "server",
         )
     return None
