@@ -511,7 +511,11 @@ def test_users_variant_of_a_real_notebook_has_exactly_the_expected_placeholders(
     ]
     assert [c.source for c in users_code if tagged(c, variants.KEEP_TAG)] == kept_sources
     exercises = source.read_text().count("```{exercise}")
-    assert markdown_text(users).count("> **Exercise") == exercises == len(regions)
+    numbers = re.findall(r"^> \*\*Exercise (\d+)", prose_text(users), flags=re.MULTILINE)
+    assert numbers == [str(n) for n in range(1, exercises + 1)] and exercises == len(regions)
+    presenters = nbformat.read(variants.write_variants(source, tmp_path)["presenters"], 4)
+    solutions = re.findall(r"^> \*\*Solution of exercise (\d+)\*\*", prose_text(presenters), re.M)
+    assert solutions == numbers
 
 
 def admonition_bodies(text: str, css_class: str) -> list[str]:

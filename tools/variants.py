@@ -459,11 +459,13 @@ class _Links:
 
 @dataclass
 class _Context:
-    """State of one conversion: the variant, the links, the cell."""
+    """State of one conversion: the variant, the links, the cell, the exercises so far."""
 
     mode: str
     links: _Links | None = None
     cell: int = 0
+    exercises: int = 0  # exercises met so far: each notebook numbers its own from 1
+    exercise_numbers: dict[str, int] = field(default_factory=dict)  # by label
 
 
 def _quote(text: str) -> str:
@@ -623,7 +625,12 @@ def _render_directive(token: Token, context: _Context, base: int) -> str:
         note = f"*(`{key}`: computed above; the website shows it here.)*"
         return f"{note}\n\n{body}" if body else note
     if name == "exercise":
-        return _quote(_title_and_body(f"Exercise{': ' + argument if argument else ''}", body))
+        # Numbered from 1 in each notebook, as the website numbers them (book/_ext).
+        context.exercises += 1
+        if options.get("label"):
+            context.exercise_numbers[str(options["label"])] = context.exercises
+        title = f"Exercise {context.exercises}{' (' + argument + ')' if argument else ''}"
+        return _quote(_title_and_body(title, body))
     if name == "solution":
         return "" if context.mode == "users" else _quote(_title_and_body("Solution", body))
     if name == "toggle":
@@ -1359,8 +1366,12 @@ def make_presenters_notebook(
         elif unit.kind in ("kept", "participant"):
             cells.append(_code_cell(unit.cell.source, unit.cell.metadata))
         else:
-            label = f" (`{unit.label}`)" if unit.label else ""
-            cells.append(_markdown_cell(f"> **Solution**{label}"))
+            number = context.exercise_numbers.get(unit.label)
+            if number is not None:
+                title = f"Solution of exercise {number}"
+            else:
+                title = "Solution" + (f" (`{unit.label}`)" if unit.label else "")
+            cells.append(_markdown_cell(f"> **{title}**"))
             for kind, content, index, line in unit.parts:
                 if kind == "code":
                     cells.append(_code_cell(content.source, content.metadata))
