@@ -24,6 +24,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BOOK_FLAGS ?= --warningiserror --nitpick --keep-going
 NOTEBOOKS := $(wildcard notebooks/*.md)
+EXECUTION_CACHE := _build/.jupyter_cache
 
 # The fast tier: every test without a marker of pyproject.toml's list (book build, browser,
 # notebook execution, model fits, the Binder environment, the real recording). The macOS and
@@ -50,13 +51,15 @@ $(STAMP): pyproject.toml
 data: $(STAMP)
 	$(BIN)/python -m workshop_utils.fetch
 
-# The book offers the student and presenter notebooks as downloads, so it needs them first.
-# The data comes first too, so that a download's progress bar lands in the terminal, not a page.
+# The data comes first, so that a download's progress bar lands in the terminal, not a page.
 # The notebooks run two at a time into the execution cache first (tools/execute_notebooks.py);
 # the build then reads them from there. A notebook that fails there is run again by the build,
 # which reports its error: that step saves time and never decides whether the build passes.
-book: $(STAMP) variants data
+# The book offers the student and presenter notebooks as downloads, so they are written next,
+# from the executed notebooks (their figure checks are the figures of that run).
+book: $(STAMP) data
 	-$(BIN)/python -m tools.execute_notebooks $(NOTEBOOKS)
+	$(write_variants)
 	$(BIN)/jupyter-book build . $(BOOK_FLAGS)
 
 test: $(STAMP)
@@ -71,9 +74,15 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
 
-variants: $(STAMP)
-	$(BIN)/python -m tools.variants --output variants --results benchmarks/results.json notebooks/*.md
+# The users notebooks' figure checks come from the book's executed notebooks: after `make book`
+# (which runs this too) every figure has one; before it, the tool says which are missing.
+define write_variants
+	$(BIN)/python -m tools.variants --output variants --results benchmarks/results.json --executed $(EXECUTION_CACHE) notebooks/*.md
 	$(BIN)/python -m tools.agendas book/agendas.yml notebooks/*.md --results benchmarks/results.json
+endef
+
+variants: $(STAMP)
+	$(write_variants)
 
 check: $(STAMP)
 	$(BIN)/python -m workshop_utils.check --warm

@@ -255,6 +255,32 @@ def test_exercises_have_solutions_hidden_behind_a_toggle(built_book):
     assert rendered >= 4
 
 
+def numbers_after(html: str, marker: str) -> list[int]:
+    """The number in "Exercise N" just after each occurrence of ``marker`` in a page."""
+    return [
+        int(re.search(r"Exercise\s*(\d+)", re.sub(r"<[^>]+>", " ", part[:600]))[1])
+        for part in html.split(marker)[1:]
+    ]
+
+
+def test_each_page_numbers_its_exercises_from_one_as_its_notebooks_do(built_book):
+    """Sphinx numbers exercises across the book unless book/_ext/exercise_numbers.py renumbers
+    them per page; the solutions name the same numbers, and so does the users notebook."""
+    import jupytext
+
+    from tools import variants
+
+    for page in notebook_pages(built_book.root):
+        html = (built_book.html / f"{page}.html").read_text(encoding="utf-8")
+        exercises = numbers_after(html, 'class="exercise admonition"')
+        assert exercises == list(range(1, len(exercises) + 1)), page
+        assert numbers_after(html, 'class="solution dropdown admonition"') == exercises, page
+        source = built_book.root / f"{page}.md"
+        users = variants.make_users_notebook(jupytext.read(source), source)
+        in_users = re.findall(r"\*\*Exercise (\d+)", "\n".join(c.source for c in users.cells))
+        assert [int(n) for n in in_users] == exercises, page
+
+
 def test_notebook_pages_offer_downloads_and_launch_buttons(built_book):
     html = (built_book.html / "notebooks" / "head_direction.html").read_text(encoding="utf-8")
     assert "_sources/notebooks/head_direction.md" in html

@@ -857,3 +857,74 @@ def test_a_broken_source_is_refused_with_its_file_and_line(tmp_path, text, line,
     with pytest.raises(variants.VariantError, match=re.escape(where) + ": .*" + message):
         variants.write_variants(source, tmp_path / "out")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure checks from the book's executed run
+
+FIGURE_NOTEBOOK = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Figures
+
+```{code-cell} ipython3
+:tags: [users-keep]
+
+import matplotlib
+matplotlib.use("module://matplotlib_inline.backend_inline")
+import matplotlib.pyplot as plt
+print("SYNTHETIC DATA: this page runs on a synthetic stand-in")
+```
+
+```{code-cell} ipython3
+:prompt: Draw the line y = 2 x over three points as `fig`.
+
+fig, ax = plt.subplots(figsize=(2, 1))
+ax.plot([0, 1, 2], [0, 2, 4])
+```
+
+```{code-cell} ipython3
+:tags: [users-keep]
+
+print("no figure here")
+```
+"""
+
+
+@pytest.mark.notebook
+def test_users_notebook_folds_the_figure_the_book_drew_under_the_cell_that_draws_it(tmp_path):
+    from tools.execute_notebooks import execute_notebooks
+
+    (tmp_path / "_config.yml").write_text("execute:\n  timeout: 120\n")
+    source = tmp_path / "figures.md"
+    source.write_text(FIGURE_NOTEBOOK)
+    assert execute_notebooks([source], root=tmp_path) == {str(source): None}
+    cache = tmp_path / "_build" / ".jupyter_cache"
+
+    run = variants.executed_run(source, cache)
+    assert run is not None and run.data == "the synthetic stand-in"
+    assert list(run.figures) == [2] and len(run.figures[2]) == 1  # the cell that draws
+    users = variants.make_users_notebook(jupytext.read(source), executed=run)
+    sources = [cell.source for cell in users.cells]
+    check = next(i for i, text in enumerate(sources) if "Figure check" in text)
+    assert users.cells[check - 1].source.startswith("# Draw the line y = 2 x")
+    assert users.cells[check].cell_type == "markdown"
+    text = users.cells[check].source
+    assert text.startswith("<details>") and text.endswith("</details>")
+    assert "as the website drew it on the synthetic stand-in" in text
+    assert f'src="data:image/png;base64,{run.figures[2][0]}"' in text
+    assert sum("Figure check" in text for text in sources) == 1
+    nbformat.validate(users)
+
+    # The notebook's code changed since the book ran it: no figure from an older run.
+    source.write_text(FIGURE_NOTEBOOK.replace("[0, 2, 4]", "[0, 3, 6]"))
+    assert variants.executed_run(source, cache) is None
+    assert variants.executed_run(source, tmp_path / "no-cache") is None

@@ -9,7 +9,11 @@ Colab and VS Code.
 - **users** (``<name>_users.ipynb``): what participants type along in. All prose is kept; each
   code cell is either kept (tag ``users-keep``) or becomes an empty cell holding its prompt as a
   comment. Exercise solutions are removed (one empty cell per exercise), the answers of "What do
-  you see?" questions are folded in a ``<details>`` block, talking points are dropped.
+  you see?" questions are folded in a ``<details>`` block, talking points are dropped. Under
+  each cell that draws a figure, a "figure check" folds the figure as the book's executed run
+  drew it (``--executed``, the book's jupyter-cache), embedded as a PNG (a data address, which
+  JupyterLab, VS Code and Colab all show; Colab ignores cell attachments), and labelled with
+  the data that run used (stand-in or recording).
 - **presenters** (``<name>_presenters.ipynb``): a script for the person teaching. All code
   (solutions included), headings, every admonition (caveats, questions with their answers,
   talking points), every list (objectives, summaries, what's next), display math, and the first
@@ -656,6 +660,76 @@ def _render_directive(token: Token, context: _Context, base: int) -> str:
     return _quote(_title_and_body(title, body))
 
 
+@dataclass
+class ExecutedRun:
+    """What the book's executed run of a notebook drew, for the users notebook's figure checks.
+
+    Attributes
+    ----------
+    figures : dict of int to list of str
+        The PNG images (base64) each code cell showed, by the cell's index in the notebook.
+    data : str
+        The data the run used, in words ("the synthetic stand-in" or "the real recording").
+    """
+
+    figures: dict[int, list[str]]
+    data: str
+
+
+def executed_run(source: str | Path, cache: str | Path) -> ExecutedRun | None:
+    """Read the book's executed run of a notebook from Jupyter Book's execution cache.
+
+    Parameters
+    ----------
+    source : str or Path
+        The notebook's MyST file.
+    cache : str or Path
+        The jupyter-cache folder (``_build/.jupyter_cache``, filled by ``make book``).
+
+    Returns
+    -------
+    ExecutedRun or None
+        The figures and the data of the newest cached run whose code is the notebook's code
+        now; None when there is no cache or no such run (the notebook changed since).
+    """
+    from jupyter_cache import get_cache
+
+    source, cache = Path(source).resolve(), Path(cache)
+    if not cache.is_dir():
+        return None
+    notebook = jupytext.read(source)
+    code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    code = [notebook.cells[i].source for i in code_cells]
+    store = get_cache(cache)
+    records = [r for r in store.list_cache_records() if Path(r.uri).resolve() == source]
+    for record in sorted(records, key=lambda r: r.created, reverse=True):
+        ran = [c for c in store.get_cache_bundle(record.pk).nb.cells if c.cell_type == "code"]
+        if [cell.source for cell in ran] != code:
+            continue
+        figures: dict[int, list[str]] = {}
+        texts = []
+        for index, cell in zip(code_cells, ran, strict=True):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if "image/png" in data:
+                    figures.setdefault(index, []).append("".join(data["image/png"]).strip())
+                texts.append(str(output.get("text", "")) + str(data.get("text/plain", "")))
+        synthetic = any("SYNTHETIC DATA:" in text for text in texts)
+        return ExecutedRun(figures, "the synthetic stand-in" if synthetic else "the real recording")
+    return None
+
+
+def _figure_check(images: Sequence[str], data: str) -> nbformat.NotebookNode:
+    """Return a Markdown cell folding the figures a cell drew in the book's run."""
+    shown = "\n\n".join(
+        f'<img src="data:image/png;base64,{image}" alt="The figure of the cell above, as the '
+        f'website drew it on {data}" style="max-width: 100%;">'
+        for image in images
+    )
+    summary = f"Figure check: the figure of the cell above, as the website drew it on {data}"
+    return _markdown_cell(_details(summary, shown))
+
+
 class _Block(NamedTuple):
     kind: str  # heading, paragraph, list, directive or other
     text: str
@@ -1239,6 +1313,7 @@ def make_users_notebook(
     source: str | Path | None = None,
     *,
     fill_blanks: bool = False,
+    executed: ExecutedRun | None = None,
 ) -> nbformat.NotebookNode:
     """Return the participants' version of a full notebook.
 
@@ -1253,6 +1328,9 @@ def make_users_notebook(
         Put the full notebook's code under each prompt, as a participant who followed the
         prompts would have typed it (the solutions' cells, joined, under each exercise's empty
         cell). Used to test that the users notebook runs once filled in.
+    executed : ExecutedRun, optional
+        The book's executed run of the notebook (:func:`executed_run`): each cell that drew a
+        figure there is followed by a folded figure check. None: no figure checks.
 
     Returns
     -------
@@ -1283,6 +1361,8 @@ def make_users_notebook(
         elif unit.kind == "participant":
             prompt = users_prompt(unit.cell)
             cells.append(_code_cell(f"{prompt}\n{unit.cell.source}" if fill_blanks else prompt))
+        if unit.kind in ("kept", "participant") and executed and unit.index in executed.figures:
+            cells.append(_figure_check(executed.figures[unit.index], executed.data))
         else:
             code = "\n\n".join(part[1].source for part in unit.parts if part[0] == "code")
             cells.append(
@@ -1504,6 +1584,7 @@ def write_variants(
     output: str | Path,
     *,
     results: str | Path | None = None,
+    executed: ExecutedRun | None = None,
 ) -> dict[str, Path]:
     """Write the users and presenters notebooks of one notebook.
 
@@ -1518,6 +1599,9 @@ def write_variants(
     results : str or Path, optional
         ``make bench``'s results, for the presenter's compute times (default:
         ``benchmarks/results.json`` in the book's folder; nothing is shown if it is missing).
+    executed : ExecutedRun, optional
+        The book's executed run of the notebook (:func:`executed_run`), for the users
+        notebook's figure checks. None: no figure checks.
 
     Returns
     -------
@@ -1541,7 +1625,7 @@ def write_variants(
         results = default_results(source)
     try:
         variants = {
-            "users": make_users_notebook(notebook, source),
+            "users": make_users_notebook(notebook, source, executed=executed),
             "presenters": make_presenters_notebook(
                 notebook, source, section_seconds=section_times(results, source.stem)
             ),
@@ -1591,6 +1675,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", default="variants", help="folder to write into")
     parser.add_argument("--results", help="make bench's results.json (compute times)")
+    parser.add_argument(
+        "--executed",
+        help="the book's execution cache (_build/.jupyter_cache), for the figure checks",
+    )
     args = parser.parse_args(argv)
     # A folder stands for its notebooks (PowerShell does not expand notebooks\*.md for Python).
     sources = [
@@ -1601,7 +1689,15 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for source in sources:
         try:
-            written = write_variants(source, args.output, results=args.results)
+            run = executed_run(source, args.executed) if args.executed else None
+            written = write_variants(source, args.output, results=args.results, executed=run)
+            if args.executed and run is None:
+                print(
+                    f"warning: {source}: no figure checks in its users notebook: the book's "
+                    f"execution cache ({args.executed}) has no run of its current code; run "
+                    "`make book`, which executes the notebooks and then writes the variants.",
+                    file=sys.stderr,
+                )
             notebook, cell_lines = read_notebook(Path(source))
             for index, message in _prompt_problems(notebook):
                 warning = VariantError(f"warning: {message}", index)
