@@ -389,3 +389,37 @@ def test_variants_quote_only_numbers_their_own_cells_glued_above(built_book, kin
                 assert quoted <= glued, f"{page} ({kind}): {sorted(quoted - glued)} not glued above"
                 quoted_anywhere += len(quoted)
     assert quoted_anywhere > 100
+
+
+def test_users_notebooks_fold_a_figure_check_under_every_figure_the_book_drew(built_book):
+    """`make book` writes the variants from its executed notebooks: under every cell outside
+    the exercise solutions that drew a figure in the book's run, the users notebook folds that
+    figure, labelled with the data the book ran on."""
+    import nbformat
+
+    from tools import variants
+
+    checks = 0
+    for page in notebook_pages(built_book.root):
+        text = (built_book.root / f"{page}.md").read_text(encoding="utf-8")
+        solutions = re.findall(r"```\{solution-start\}.*?```\{solution-end\}", text, re.DOTALL)
+        users_path = built_book.root / "variants" / f"{page.split('/')[-1]}_users.ipynb"
+        users = nbformat.read(users_path, as_version=4).cells
+        for cell in executed(built_book, page).cells:
+            images = [
+                output["data"]["image/png"]
+                for output in cell.get("outputs", [])
+                if "image/png" in output.get("data", {})
+            ]
+            tags = cell.metadata.get("tags", [])
+            if not images or "remove-cell" in tags or any(cell.source in s for s in solutions):
+                continue
+            shown = cell.source if "users-keep" in tags else variants.users_prompt(cell)
+            index = next(i for i, c in enumerate(users) if c.source == shown)
+            check = users[index + 1].source
+            assert check.startswith("<details>\n<summary>Figure check"), (page, shown[:60])
+            assert "as the website drew it on the synthetic stand-in" in check
+            for image in images:
+                assert f"base64,{''.join(image).strip()}" in check
+            checks += 1
+    assert checks >= 20
