@@ -173,7 +173,11 @@ def test_cell_without_prompt_gets_a_stand_in_that_does_not_list_underscore():
 def test_check_prompts_accepts_a_notebook_whose_prompts_give_every_name():
     notebook = new_notebook(
         ("code", "import numpy as np\n%matplotlib inline", KEEP),
-        ("code", "basis = 1\nlag_grid, kernels = 2, 3", {"prompt": "Make `lag_grid, kernels`."}),
+        (
+            "code",
+            "basis = 1\nlag_grid, kernels = 2, 3",
+            {"prompt": "Make `lag_grid, kernels`. Check: 2 and 3."},
+        ),
         ("code", "def square(x):\n    '''Square of x.'''\n    return x * x"),
         ("code", "for k in range(3):\n    total = k\ndisplay(kernels, square(lag_grid))", KEEP),
     )
@@ -185,7 +189,7 @@ def test_check_prompts_reports_missing_prompts_and_names_nobody_gave():
         ("md", "# Title"),
         ("code", "import numpy as np", KEEP),
         ("code", "counts = np.zeros(3)\nrate = 2.0"),  # cell 3: no prompt
-        ("code", "scaled = counts * rate", {"prompt": "Scale the counts by the rate."}),
+        ("code", "scaled = counts * rate", {"prompt": "Scale the counts. Check: zeros."}),
         ("code", "print(scaled, np.pi)", KEEP),  # cell 5: `scaled` never named in backticks
         ("code", "def f(x):\n    return x"),  # cell 6: no prompt, no docstring
         ("code", "hidden = 3", {"tags": ["remove-cell"]}),
@@ -196,6 +200,7 @@ def test_check_prompts_reports_missing_prompts_and_names_nobody_gave():
         ("code", "def g():\n    return answer + missing_global", KEEP),  # cell 12
         ("code", "x = 1", {"tags": ["users-keep"], "prompt": "never shown"}),  # cell 13
         ("code", "y = 2", {"prompt": "  "}),  # cell 14
+        ("code", "z = 3", {"prompt": "Set `z` to three."}),  # cell 15: nothing to check against
     )
     problems = variants.check_prompts(notebook)
     assert [problem.split(":")[0] for problem in problems] == [
@@ -207,6 +212,7 @@ def test_check_prompts_reports_missing_prompts_and_names_nobody_gave():
         "cell 12",
         "cell 13",
         "cell 14",
+        "cell 15",
     ]
     assert "no `prompt` option" in problems[0]
     assert "`scaled`" in problems[1] and "backticks" in problems[1]
@@ -215,6 +221,7 @@ def test_check_prompts_reports_missing_prompts_and_names_nobody_gave():
     assert "`answer`" in problems[4] and "`missing_global`" in problems[5]
     assert "never see" in problems[6]
     assert "empty prompt" in problems[7]
+    assert "no 'Check:' line" in problems[8]
 
 
 def test_check_prompts_reports_unbalanced_solutions():
@@ -922,6 +929,10 @@ def test_users_notebook_folds_the_figure_the_book_drew_under_the_cell_that_draws
     assert "as the website drew it on the synthetic stand-in" in text
     assert f'src="data:image/png;base64,{run.figures[2][0]}"' in text
     assert sum("Figure check" in text for text in sources) == 1
+    without = variants.make_users_notebook(jupytext.read(source))
+    assert [text for text in sources if "Figure check" not in text] == [
+        cell.source for cell in without.cells
+    ]  # the check is the only cell added
     nbformat.validate(users)
 
     # The notebook's code changed since the book ran it: no figure from an older run.

@@ -164,6 +164,8 @@ SOLUTION_START = "solution-start"
 SOLUTION_END = "solution-end"
 SOLUTION_PROMPT = "# Your solution here"
 PROMPT_WIDTH = 88
+CHECK_MARKER = "Check:"
+"""What ends every prompt: the result a participant can compare theirs with."""
 NUMBERS_TAG = "numbers-in-text"
 """Tag of the variants' cells that glue numbers and of those that show prose quoting them."""
 # Cells whose code is folded in JupyterLab (and VS Code): the numbers cells of the variants.
@@ -1181,6 +1183,14 @@ def _prompt_problems(notebook: nbformat.NotebookNode) -> list[tuple[int, str]]:
         only_definitions = bool(definitions) and len(definitions) == len(tree.body)
         if has_prompt and not prompt:
             problems.append((unit.index, "has an empty prompt."))
+        elif prompt and CHECK_MARKER not in prompt:
+            problems.append(
+                (
+                    unit.index,
+                    f"prompt has no '{CHECK_MARKER}' line: end it with what the participant can "
+                    "compare their result with (a shape, a value, what a figure shows).",
+                )
+            )
         elif not prompt and not only_definitions:
             problems.append(
                 (
@@ -1361,13 +1371,13 @@ def make_users_notebook(
         elif unit.kind == "participant":
             prompt = users_prompt(unit.cell)
             cells.append(_code_cell(f"{prompt}\n{unit.cell.source}" if fill_blanks else prompt))
-        if unit.kind in ("kept", "participant") and executed and unit.index in executed.figures:
-            cells.append(_figure_check(executed.figures[unit.index], executed.data))
         else:
             code = "\n\n".join(part[1].source for part in unit.parts if part[0] == "code")
             cells.append(
                 _code_cell(f"{SOLUTION_PROMPT}\n{code}" if fill_blanks else SOLUTION_PROMPT)
             )
+        if unit.kind in ("kept", "participant") and executed and unit.index in executed.figures:
+            cells.append(_figure_check(executed.figures[unit.index], executed.data))
     return _as_ipynb(notebook, cells)
 
 
