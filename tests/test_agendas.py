@@ -118,10 +118,10 @@ def test_agenda_page_shows_compute_times_measured_by_the_benchmark(tmp_path):
     rows = [line for line in text.splitlines() if line.startswith("| 0:00 |")]
     assert len(rows) == 3
     one_hour, two_hours = rows[0], rows[1]
-    assert one_hour.split(" | ")[4] == f"{sum(seconds.values()):.0f} s"  # 6 s
-    assert two_hours.split(" | ")[4] == f"{seconds['Imports'] + seconds['1. The data']:.0f} s"
+    assert one_hour.split(" | ")[5] == f"{sum(seconds.values()):.0f} s"  # 6 s
+    assert two_hours.split(" | ")[5] == f"{sum(seconds.values()):.0f} s"
     block_rows = [line for line in text.splitlines() if line.startswith("| 0:10 |")]
-    assert block_rows[0].split(" | ")[4] == ""  # sections 3 and 4 were not measured
+    assert block_rows[0].split(" | ")[5] == ""  # sections 3 and 4 were not measured
     assert "{ref}`fine bins <exercise-fine-bins>`" in text
     folder = Path(os.path.relpath(ROOT / "notebooks", tmp_path)).as_posix()
     assert f"{{doc}}`head_direction <{folder}/head_direction>`" in text
@@ -129,8 +129,10 @@ def test_agenda_page_shows_compute_times_measured_by_the_benchmark(tmp_path):
 
 def test_committed_agenda_page_is_up_to_date(tmp_path):
     # The page links the notebooks relative to itself: rebuild it in a copy of the layout.
-    (tmp_path / "book").mkdir()
+    shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("agendas.md"))
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    for name in ("_config.yml", "_toc.yml"):  # the notebooks' links resolve in the book
+        shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(AGENDAS_FILE, tmp_path / "book" / "agendas.yml")
     page = agendas.write_agenda_page(
         tmp_path / "book" / "agendas.yml",
@@ -143,3 +145,101 @@ def test_committed_agenda_page_is_up_to_date(tmp_path):
         "`python -m tools.agendas book/agendas.yml notebooks/*.md` (make variants)"
     )
     assert "```{include} agendas.md" in (ROOT / "book" / "instructors.md").read_text()
+
+
+EFFORT_NOTEBOOK = '''---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Effort
+
+**Time to learn:** about {minutes} minutes.
+
+## 1. Counting
+
+Count the events in bins.
+
+```{{code-cell}} ipython3
+:prompt: "Count the events: `counts`. Check: ten zeros."
+
+counts = [0] * 10  # ten bins
+```
+
+```{{code-cell}} ipython3
+:tags: [users-keep]
+
+print(counts)
+```
+
+## 2. A rate
+
+```{{code-cell}} ipython3
+def rate(counts):
+    """Events per bin."""
+    return sum(counts) / len(counts)
+```
+'''
+
+
+def effort_notebook(folder, minutes=1):
+    path = folder / "effort.md"
+    path.write_text(EFFORT_NOTEBOOK.format(minutes=minutes))
+    return path
+
+
+def test_section_efforts_count_what_participants_read_and_type(tmp_path):
+    efforts = agendas.section_efforts(effort_notebook(tmp_path))
+    assert list(efforts) == ["Setup", "1. Counting", "2. A rate"]
+    # Read before the first section: "Effort" and "Time to learn: about 1 minutes".
+    assert efforts["Setup"] == agendas.SectionEffort(1 + 6, 0, {})
+    # Read: the heading (2 words), the sentence (5), the prompt (7); typed: the code without
+    # its comment.
+    assert efforts["1. Counting"] == agendas.SectionEffort(2 + 5 + 7, len("counts = [0] * 10"), {})
+    # A function's docstring is given (shown in the prompt), its body typed, unindented.
+    typed = len("def rate(counts): return sum(counts) / len(counts)")
+    assert efforts["2. A rate"].characters == typed
+    assert efforts["2. A rate"].minutes() == pytest.approx(
+        efforts["2. A rate"].words / agendas.READING_WORDS_PER_MINUTE
+        + typed / agendas.TYPING_CHARACTERS_PER_MINUTE
+    )
+
+
+def test_a_stated_time_to_learn_must_be_the_measured_one(tmp_path):
+    source = effort_notebook(tmp_path, minutes=60)
+    measured = agendas.notebook_minutes(agendas.section_efforts(source))
+    (problem,) = agendas.check_times_to_learn([source])
+    assert "states 60 minutes to learn" in problem and f"about {measured:.0f} minutes" in problem
+    source = effort_notebook(tmp_path, minutes=round(measured))
+    assert agendas.check_times_to_learn([source]) == []
+
+
+def plan_of(minutes: int, **block) -> dict:
+    """One plan with one block of the effort notebook's first section."""
+    block = {"notebook": "effort", "sections": ["1. Counting"], "minutes": minutes, **block}
+    return {"plans": [{"title": "Tight", "minutes": minutes, "blocks": [block]}]}
+
+
+def test_a_block_may_not_plan_less_than_participants_need(tmp_path):
+    source = effort_notebook(tmp_path)
+    outlines = {"effort": agendas.notebook_outline(source)}
+    # 10 minutes of reading and 10 of typing in that section.
+    effort = agendas.SectionEffort(10 * agendas.READING_WORDS_PER_MINUTE, 1000, {})
+    efforts = {"effort": {"1. Counting": effort}}
+    assert agendas.check_agendas(plan_of(5), outlines, efforts) == [
+        "Tight: the block effort / 1. Counting plans 5 min, but participants need about 20 min "
+        "to read and type it: plan more time, show it from the presenters notebook "
+        "(shown: true), or leave an exercise as homework."
+    ]
+    assert agendas.check_agendas(plan_of(17), outlines, efforts) == []  # within the tolerance
+    # Shown from the presenters notebook, the block needs the reading only.
+    (problem,) = agendas.check_agendas(plan_of(5, shown=True), outlines, efforts)
+    assert "need about 10 min to read along" in problem
+    assert agendas.check_agendas(plan_of(10, shown=True), outlines, efforts) == []
+    assert agendas.check_agendas(plan_of(5), outlines) == []  # nothing measured, nothing checked
