@@ -908,12 +908,21 @@ print("no figure here")
 
 @pytest.mark.notebook
 def test_users_notebook_folds_the_figure_the_book_drew_under_the_cell_that_draws_it(tmp_path):
-    from tools.execute_notebooks import execute_notebooks
-
     (tmp_path / "_config.yml").write_text("execute:\n  timeout: 120\n")
     source = tmp_path / "figures.md"
     source.write_text(FIGURE_NOTEBOOK)
-    assert execute_notebooks([source], root=tmp_path) == {str(source): None}
+    # In a child process: the executor forks, which a process that imported JAX must not do.
+    code = (
+        "import sys; from pathlib import Path; from tools.execute_notebooks import "
+        "execute_notebooks; print(execute_notebooks([Path(sys.argv[1])], root=Path(sys.argv[2])))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code, str(source), str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.stdout.strip() == str({str(source): None}), ran.stderr
     cache = tmp_path / "_build" / ".jupyter_cache"
 
     run = variants.executed_run(source, cache)

@@ -29,6 +29,6 @@ def number_exercises_per_page(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # After Sphinx's own numbering (the toctree collector listens at the default priority 500).
+    """Register the renumbering after Sphinx's own (its toctree collector runs at 500)."""
     app.connect("env-get-updated", number_exercises_per_page, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
