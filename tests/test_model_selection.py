@@ -164,7 +164,7 @@ def test_pseudo_r2_by_block_scores_each_contiguous_block_on_its_own(population):
         np.testing.assert_allclose(table.iloc[block].to_numpy(), expected, rtol=1e-10)
 
 
-def test_compare_gives_the_mean_difference_two_standard_errors_and_the_verdict(population):
+def test_compare_gives_the_mean_difference_its_t_interval_and_the_verdict(population):
     from scipy import stats
 
     counts, rates, crude = population
@@ -174,9 +174,9 @@ def test_compare_gives_the_mean_difference_two_standard_errors_and_the_verdict(p
     differences = close.to_numpy() - rough.to_numpy()
     standard_error = stats.sem(differences)  # the standard deviation (ddof 1) over sqrt(n)
     assert result.difference == pytest.approx(differences.mean())
-    assert (result.low, result.high) == pytest.approx(
-        (differences.mean() - 2 * standard_error, differences.mean() + 2 * standard_error)
-    )
+    interval = stats.t.interval(0.95, len(differences) - 1, differences.mean(), standard_error)
+    assert (result.low, result.high) == pytest.approx(interval)
+    assert result.high - result.low == pytest.approx(2 * 2.5706 * standard_error, rel=1e-4)
     assert result.n_pairs == 6 and result.n_higher == int((differences > 0).sum())
     assert result.verdict == "higher than"
     assert model_selection.compare(rough, close).verdict == "lower than"
@@ -185,8 +185,11 @@ def test_compare_gives_the_mean_difference_two_standard_errors_and_the_verdict(p
 @pytest.mark.parametrize(
     ("differences", "expected"),
     [
-        ([1.0, 2.0, 3.0], "higher than"),  # mean 2, two standard errors 1.15
-        ([-1.0, -2.0, -3.0], "lower than"),
+        # mean 2, standard error 0.58: two of them (1.15) would say "higher than", but with
+        # three pairs the 95 % interval spans 4.3 standard errors each side (2.48)
+        ([1.0, 2.0, 3.0], "no different from"),
+        ([1.0, 2.0, 3.0, 2.0, 1.0, 3.0, 2.0], "higher than"),  # seven pairs: 2 ± 0.76
+        ([-1.0, -2.0, -3.0, -2.0, -1.0, -3.0, -2.0], "lower than"),
         ([1.0, -1.0, 2.0, -2.0], "no different from"),  # mean 0
         (
             [3.0, 0.0, 0.0],
@@ -194,6 +197,6 @@ def test_compare_gives_the_mean_difference_two_standard_errors_and_the_verdict(p
         ),  # mean 1, two standard errors 2: the interval holds 0
     ],
 )
-def test_compare_says_no_difference_when_two_standard_errors_reach_zero(differences, expected):
+def test_compare_says_no_difference_when_its_interval_reaches_zero(differences, expected):
     b = np.linspace(0.1, 0.2, len(differences))
     assert model_selection.compare(b + np.array(differences), b).verdict == expected

@@ -888,7 +888,8 @@ kernelspec:
 import matplotlib
 matplotlib.use("module://matplotlib_inline.backend_inline")
 import matplotlib.pyplot as plt
-print("SYNTHETIC DATA: this page runs on a synthetic stand-in")
+from IPython.display import Markdown
+Markdown("**SYNTHETIC DATA: this page runs on a synthetic stand-in**")
 ```
 
 ```{code-cell} ipython3

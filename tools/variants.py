@@ -715,7 +715,9 @@ def executed_run(source: str | Path, cache: str | Path) -> ExecutedRun | None:
                 data = output.get("data", {})
                 if "image/png" in data:
                     figures.setdefault(index, []).append("".join(data["image/png"]).strip())
-                texts.append(str(output.get("text", "")) + str(data.get("text/plain", "")))
+                # The data notice is shown as Markdown and HTML; its plain text is its repr.
+                texts.append(str(output.get("text", "")))
+                texts += [str(value) for key, value in data.items() if key.startswith("text/")]
         synthetic = any("SYNTHETIC DATA:" in text for text in texts)
         return ExecutedRun(figures, "the synthetic stand-in" if synthetic else "the real recording")
     return None
