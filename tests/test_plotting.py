@@ -619,6 +619,24 @@ def test_decoded_heading_and_correlation_matrices(recording):
         plotting.plot_correlation_matrices({"a": np.ones((2, 3))})
 
 
+def test_crosscorrelograms_draw_one_panel_per_pair_and_one_line_per_state():
+    lags = np.round(np.arange(-1.0, 1.01, 0.5), 2)
+    columns = pd.MultiIndex.from_product([["near", "opposite"], ["wake", "SWS"]])
+    values = np.arange(len(lags) * 4, dtype=float).reshape(len(lags), 4)
+    fig = plotting.plot_crosscorrelograms(pd.DataFrame(values, index=lags, columns=columns))
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["near", "opposite"]
+    data_lines = [line for line in panels[1].lines if line.get_label() in ("wake", "SWS")]
+    assert [line.get_label() for line in data_lines] == ["wake", "SWS"]
+    np.testing.assert_array_equal(data_lines[1].get_xdata(), lags)
+    np.testing.assert_array_equal(data_lines[1].get_ydata(), values[:, 3])  # (opposite, SWS)
+    baseline = [line for line in panels[0].lines if line.get_linestyle() == "--"]
+    assert len(baseline) == 1 and set(baseline[0].get_ydata()) == {1.0}
+    assert panels[0].get_xlabel() == "Lag (s)"
+    with pytest.raises(ValueError, match="two-level"):
+        plotting.plot_crosscorrelograms(pd.DataFrame(values, index=lags))
+
+
 def test_recovery_panels_give_r_and_slope_of_the_data_passed():
     rng = np.random.default_rng(7)
     truth = rng.normal(0, 1, (4, 5))

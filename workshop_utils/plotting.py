@@ -35,8 +35,9 @@ Helpers
 - :func:`plot_fold_scores`: per-fold scores across models, mean and standard error.
 - :func:`plot_coupling_grid`: all pairwise coupling filters, coloured by net coupling, with
   tuning curves on the margins; coupling and self-history filters on their own scales.
-- :func:`plot_decoded_heading`, :func:`plot_correlation_matrices`, :func:`plot_recovery`:
-  figures of the sleep and ground-truth notebooks.
+- :func:`plot_decoded_heading`, :func:`plot_crosscorrelograms`,
+  :func:`plot_correlation_matrices`, :func:`plot_recovery`: figures of the sleep and
+  ground-truth notebooks.
 - :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
 - :func:`plot_posteriors`: decoders' posteriors over a window, one panel each, with the
   decoded and the true heading (decoding notebook).
@@ -71,6 +72,7 @@ __all__ = [
     "plot_convolved_counts",
     "plot_correlation_matrices",
     "plot_coupling_grid",
+    "plot_crosscorrelograms",
     "plot_cv_folds",
     "plot_cv_scores",
     "plot_decoded_heading",
@@ -1202,6 +1204,47 @@ def plot_correlation_matrices(
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("Unit (sorted)")
     fig.colorbar(image, ax=list(axes), label=label)
+    return fig
+
+
+def plot_crosscorrelograms(correlograms: pd.DataFrame, baseline: float = 1.0) -> Figure:
+    """Draw cross-correlograms: one panel per pair of units, one line per state.
+
+    Parameters
+    ----------
+    correlograms : pandas.DataFrame
+        Index: lag in seconds (as ``nap.compute_crosscorrelogram`` returns it); columns: a
+        two-level index (pair label, state), e.g. ("near", "wake"). Values normalised to the
+        target's mean rate (1 = as often as chance).
+    baseline : float, optional
+        The value of independent firing, drawn as a dashed line (default 1, for normalised
+        correlograms).
+
+    Returns
+    -------
+    Figure
+        One axis per pair, titled with its label; lags on the x axis, one line per state.
+
+    Raises
+    ------
+    ValueError
+        If the columns are not (pair, state) pairs.
+    """
+    if not isinstance(correlograms.columns, pd.MultiIndex) or correlograms.columns.nlevels != 2:
+        raise ValueError("Columns must be a two-level index: (pair label, state).")
+    pairs = list(dict.fromkeys(correlograms.columns.get_level_values(0)))
+    fig = plt.figure(figsize=(4.2 * len(pairs), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(pairs), squeeze=False, sharey=True)[0]
+    lags = np.asarray(correlograms.index, dtype=float)
+    for ax, pair in zip(axes, pairs, strict=True):
+        for state, values in correlograms[pair].items():
+            ax.plot(lags, np.asarray(values, dtype=float), label=str(state))
+        ax.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
+        ax.axvline(0, color="0.8", linewidth=0.8)
+        ax.set_title(str(pair))
+        ax.set_xlabel("Lag (s)")
+    axes[0].set_ylabel("Rate / mean rate")
+    axes[-1].legend(title="state")
     return fig
 
 
