@@ -223,13 +223,18 @@ def notebook_minutes(efforts: Mapping[str, SectionEffort]) -> float:
     return sum(effort.minutes() for effort in efforts.values())
 
 
-def check_times_to_learn(sources: Sequence[str | Path]) -> list[str]:
+def check_times_to_learn(
+    sources: Sequence[str | Path],
+    efforts: Mapping[str, Mapping[str, SectionEffort]] | None = None,
+) -> list[str]:
     """Return the notebooks whose stated "Time to learn" is not what participants need.
 
     Parameters
     ----------
     sources : sequence of str or Path
         MyST notebooks, each stating ``**Time to learn:** about N minutes``.
+    efforts : mapping, optional
+        Their :func:`section_efforts`, by notebook name, when already measured.
 
     Returns
     -------
@@ -240,7 +245,9 @@ def check_times_to_learn(sources: Sequence[str | Path]) -> list[str]:
     problems = []
     for source in map(Path, sources):
         stated = TIME_TO_LEARN.search(source.read_text(encoding="utf-8"))
-        measured = notebook_minutes(section_efforts(source))
+        measured = notebook_minutes(
+            efforts[source.stem] if efforts and source.stem in efforts else section_efforts(source)
+        )
         if stated is None:
             problems.append(f"{source}: no '**Time to learn:** about N minutes' statement.")
         elif abs(int(stated[1]) - measured) > TIME_TOLERANCE * measured:
@@ -504,7 +511,7 @@ def write_agenda_page(
     outlines = {path.stem: notebook_outline(path) for path in sources}
     seconds = {path.stem: section_times(results, path.stem) for path in sources}
     efforts = {path.stem: section_efforts(path) for path in sources}
-    problems = check_times_to_learn(sources)
+    problems = check_times_to_learn(sources, efforts)
     if problems:
         raise ValueError("\n  ".join(["The notebooks' times to learn are wrong:", *problems]))
     folder = Path(os.path.relpath(sources[0].parent, output.parent)).as_posix() if sources else "."
