@@ -10,6 +10,7 @@ from pathlib import Path
 import jupytext
 import pytest
 import yaml
+from conftest import MYST_HEADER
 
 from tools import agendas, variants
 
@@ -147,17 +148,9 @@ def test_committed_agenda_page_is_up_to_date(tmp_path):
     assert "```{include} agendas.md" in (ROOT / "book" / "instructors.md").read_text()
 
 
-EFFORT_NOTEBOOK = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+EFFORT_NOTEBOOK = (
+    MYST_HEADER
+    + '''
 # Effort
 
 **Time to learn:** about {minutes} minutes.
@@ -186,6 +179,7 @@ def rate(counts):
     return sum(counts) / len(counts)
 ```
 '''
+)
 
 
 def effort_notebook(folder, minutes=1):

@@ -13,6 +13,7 @@ import jupytext
 import nbformat
 import pytest
 import yaml
+from conftest import MYST_HEADER
 from markdown_it import MarkdownIt
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
@@ -869,17 +870,9 @@ def test_a_broken_source_is_refused_with_its_file_and_line(tmp_path, text, line,
 # ---------------------------------------------------------------------------------------------
 # Figure checks from the book's executed run
 
-FIGURE_NOTEBOOK = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+FIGURE_NOTEBOOK = (
+    MYST_HEADER
+    + """
 # Figures
 
 ```{code-cell} ipython3
@@ -905,6 +898,7 @@ ax.plot([0, 1, 2], [0, 2, 4])
 print("no figure here")
 ```
 """
+)
 
 
 @pytest.mark.notebook
