@@ -200,3 +200,38 @@ def test_compare_gives_the_mean_difference_its_t_interval_and_the_verdict(popula
 def test_compare_says_no_difference_when_its_interval_reaches_zero(differences, expected):
     b = np.linspace(0.1, 0.2, len(differences))
     assert model_selection.compare(b + np.array(differences), b).verdict == expected
+
+
+def test_rescale_strength_keeps_the_prior_precision_of_a_nemos_ridge_fit():
+    """A strength chosen on `fitted_bins` bins, rescaled to `new_bins`, gives the NeMoS fit that
+    maximises the Poisson log-likelihood summed over the new bins plus a Gaussian prior of
+    precision strength x fitted_bins (the oracle: scipy on the summed objective)."""
+    import nemos as nmo
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(5)
+    n_fitted, n_new, strength = 400, 1_200, 0.5
+    X = rng.normal(0, 1, (n_new, 3))
+    y = rng.poisson(np.exp(0.2 + X @ np.array([0.4, -0.3, 0.2]))).astype(float)
+    precision = strength * n_fitted
+
+    def objective(params):
+        log_rate = params[0] + X @ params[1:]
+        return np.sum(np.exp(log_rate) - y * log_rate) + 0.5 * precision * np.sum(params[1:] ** 2)
+
+    oracle = minimize(objective, np.zeros(4), method="BFGS", options={"gtol": 1e-10}).x
+    model = nmo.glm.GLM(
+        regularizer="Ridge",
+        solver_name="LBFGS",
+        regularizer_strength=model_selection.rescale_strength(strength, n_fitted, n_new),
+    ).fit(X, y)
+    # float32 unless x64 is on; the unscaled strength misses by about 0.07
+    np.testing.assert_allclose(np.asarray(model.coef_), oracle[1:], atol=2e-3)
+    # per-weight strengths scale element-wise; bad numbers are refused
+    np.testing.assert_allclose(
+        model_selection.rescale_strength([0.0, 0.3], 2, 3), [0.0, 0.2]
+    )
+    with pytest.raises(ValueError, match="positive"):
+        model_selection.rescale_strength(0.1, 0, 10)
+    with pytest.raises(ValueError, match="negative"):
+        model_selection.rescale_strength(-0.1, 10, 10)

@@ -637,6 +637,31 @@ def test_crosscorrelograms_draw_one_panel_per_pair_and_one_line_per_state():
         plotting.plot_crosscorrelograms(pd.DataFrame(values, index=lags))
 
 
+def test_displacement_vs_lag_draws_each_source_and_state_with_its_values_on_log_axes():
+    lags = [0.1, 0.2, 0.5, 1.0, 2.0]
+    columns = pd.MultiIndex.from_product([["GLM", "Bayesian"], ["wake", "SWS"]])
+    values = np.outer(np.sqrt(lags), [1.0, 8.0, 1.5, 6.0])
+    fig = plotting.plot_displacement_vs_lag(pd.DataFrame(values, index=lags, columns=columns))
+    (ax,) = fig.axes
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    drawn = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert list(drawn) == ["wake, GLM", "SWS, GLM", "wake, Bayesian", "SWS, Bayesian"]
+    np.testing.assert_allclose(drawn["SWS, Bayesian"].get_ydata(), values[:, 3])
+    np.testing.assert_allclose(drawn["wake, GLM"].get_xdata(), lags)
+    # a colour per state, a line style per source
+    assert drawn["SWS, GLM"].get_color() == drawn["SWS, Bayesian"].get_color()
+    assert drawn["SWS, GLM"].get_color() != drawn["wake, GLM"].get_color()
+    assert drawn["SWS, GLM"].get_linestyle() != drawn["SWS, Bayesian"].get_linestyle()
+    # the random-walk guide starts at the first line's first point and has slope 1/2
+    guide = next(line for line in ax.lines if line.get_label().startswith("_") and line.get_color() == "0.75")
+    slope = np.polyfit(np.log(lags), np.log(guide.get_ydata()), 1)[0]
+    assert guide.get_ydata()[0] == values[0, 0] and slope == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="two-level"):
+        plotting.plot_displacement_vs_lag(pd.DataFrame(values, index=lags))
+    with pytest.raises(ValueError, match="positive"):
+        plotting.plot_displacement_vs_lag(pd.DataFrame(-values, index=lags, columns=columns))
+
+
 def test_recovery_panels_give_r_and_slope_of_the_data_passed():
     rng = np.random.default_rng(7)
     truth = rng.normal(0, 1, (4, 5))

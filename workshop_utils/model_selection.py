@@ -41,6 +41,7 @@ __all__ = [
     "compare",
     "pseudo_r2_by_block",
     "pseudo_r2_per_unit",
+    "rescale_strength",
     "verdict",
 ]
 
@@ -231,6 +232,47 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
     scores = 1 - log_likelihood(mu) / log_likelihood(np.broadcast_to(mean, y.shape))
     index = list(columns) if columns is not None else list(range(y.shape[1]))
     return pd.Series(scores, index=index, name="pseudo-R²")
+
+
+def rescale_strength(strength: Any, fitted_bins: int, new_bins: int) -> Any:
+    """Return the Ridge strength that keeps the same prior on ``new_bins`` bins.
+
+    NeMoS adds the penalty to the log-likelihood *averaged* over bins, so a strength
+    ``alpha`` on ``n`` bins is a Gaussian prior of precision ``alpha * n`` on the weights: the
+    same strength on more bins is a weaker prior. To refit on ``new_bins`` bins with the prior
+    that ``strength`` set on ``fitted_bins`` bins (the training folds of a cross-validation, say),
+    keep ``alpha * n`` fixed.
+
+    Parameters
+    ----------
+    strength : float or array-like
+        The strength on ``fitted_bins`` bins (an array of per-weight strengths is scaled
+        element-wise).
+    fitted_bins, new_bins : int
+        The numbers of bins the strength was chosen on and will be used on.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``strength * fitted_bins / new_bins``.
+
+    Raises
+    ------
+    ValueError
+        If a number of bins is not positive, or a strength is negative.
+
+    Examples
+    --------
+    >>> rescale_strength(0.1, fitted_bins=12_000, new_bins=18_000)  # folds of 2/3 -> all bins
+    0.06666666666666667
+    """
+    if fitted_bins <= 0 or new_bins <= 0:
+        raise ValueError(f"numbers of bins must be positive: got {fitted_bins} and {new_bins}.")
+    values = np.asarray(strength, dtype=float)
+    if np.any(values < 0):
+        raise ValueError("a Ridge strength cannot be negative.")
+    scaled = values * fitted_bins / new_bins
+    return float(scaled) if scaled.ndim == 0 else scaled
 
 
 def verdict(low: float, high: float) -> str:

@@ -41,6 +41,8 @@ Helpers
 - :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
 - :func:`plot_posteriors`: decoders' posteriors over a window, one panel each, with the
   decoded and the true heading (decoding notebook).
+- :func:`plot_displacement_vs_lag`: the heading's displacement against lag, per state and
+  source, on log axes (decoding notebook).
 
 ``STYLE_PATH`` is the workshop's Matplotlib style; notebooks apply it with
 ``plt.style.use(plotting.STYLE_PATH)`` (it also makes animations play inline).
@@ -76,6 +78,7 @@ __all__ = [
     "plot_cv_folds",
     "plot_cv_scores",
     "plot_decoded_heading",
+    "plot_displacement_vs_lag",
     "plot_feature_rows",
     "plot_fold_scores",
     "plot_head_direction_population",
@@ -1250,6 +1253,61 @@ def plot_crosscorrelograms(correlograms: pd.DataFrame, baseline: float = 1.0) ->
         ax.set_xlabel("Lag (s)")
     axes[0].set_ylabel("Rate / mean rate")
     axes[-1].legend(title="state")
+    return fig
+
+
+def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
+    """Draw how far a heading moves against the lag, one line per source and state.
+
+    Parameters
+    ----------
+    displacements : pandas.DataFrame
+        Index: lag in seconds; columns: a two-level index (source, state), e.g.
+        ("Bayesian, 0.1 s bins", "SWS"); values: the median absolute displacement in degrees.
+
+    Returns
+    -------
+    Figure
+        One axis with logarithmic lag and displacement axes: a colour per state, a line style
+        per source, and two grey guides through the first point of the first line, with slopes
+        1/2 (a random walk) and 1 (a steady turn). A displacement that does not grow with the lag
+        (decoding noise) is flat.
+
+    Raises
+    ------
+    ValueError
+        If the columns are not (source, state) pairs, or a value is not positive.
+    """
+    if not isinstance(displacements.columns, pd.MultiIndex) or displacements.columns.nlevels != 2:
+        raise ValueError("Columns must be a two-level index: (source, state).")
+    values = displacements.to_numpy(dtype=float)
+    if not np.all(values > 0):
+        raise ValueError("Displacements must be positive numbers (degrees) on log axes.")
+    lags = np.asarray(displacements.index, dtype=float)
+    sources = list(dict.fromkeys(displacements.columns.get_level_values(0)))
+    states = list(dict.fromkeys(displacements.columns.get_level_values(1)))
+    styles = ["-", "--", ":", "-."]
+    fig = plt.figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for (source, state), column in displacements.items():
+        ax.plot(
+            lags,
+            np.asarray(column, dtype=float),
+            color=f"C{states.index(state)}",
+            linestyle=styles[sources.index(source) % len(styles)],
+            marker="o",
+            markersize=3,
+            label=f"{state}, {source}",
+        )
+    for slope, text in ((0.5, "slope 1/2"), (1.0, "slope 1")):
+        guide = values[0, 0] * (lags / lags[0]) ** slope
+        ax.plot(lags, guide, color="0.75", linewidth=1, zorder=0)
+        ax.annotate(text, (lags[-1], guide[-1]), fontsize=8, color="0.5", ha="right", va="bottom")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Lag (s)")
+    ax.set_ylabel("Median absolute displacement (deg)")
+    ax.legend(fontsize=8, ncols=len(sources))
     return fig
 
 
