@@ -1287,7 +1287,7 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
     sources = list(dict.fromkeys(displacements.columns.get_level_values(0)))
     states = list(dict.fromkeys(displacements.columns.get_level_values(1)))
     styles = ["-", "--", ":", "-."]
-    fig = plt.figure(figsize=(6.4, 4.2), layout="constrained")
+    fig = plt.figure(figsize=(6.4, 5.0), layout="constrained")
     ax = fig.add_subplot()
     for (source, state), column in displacements.items():
         ax.plot(
@@ -1307,7 +1307,8 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("Lag (s)")
     ax.set_ylabel("Median absolute displacement (deg)")
-    ax.legend(fontsize=8, ncols=len(sources))
+    # Below the axes: the lines fill the whole plot, from the slow states to fast SWS.
+    fig.legend(loc="outside lower center", ncols=len(sources), fontsize=8)
     return fig
 
 
