@@ -187,22 +187,27 @@ def test_sleep_numbers_on_the_stand_in(built_book):
     values = glued_values(built_book.root, "notebooks/sleep")
     assert values["wake_error"] < 20.0  # measured 7°
     assert 0.5 < values["rem_wake_ratio"] < 2.0  # measured 1.0
-    assert values["sws_wake_ratio"] > 4.0  # measured 6.7
+    assert values["sws_wake_ratio"] > 3.0  # measured 4.2 (down states since generator 3)
     assert values["sws_wake_overlap"] == "do not overlap"
     assert values["rem_structure_r"] > 0.5 and values["sws_structure_r"] > 0.5
     assert values["wake_model_wake_verdict"] == "higher than"
     # the stand-in's true internal heading: decoded within a few tens of degrees in every state
     assert values["true_heading_error_rem"] < 25.0 and values["true_heading_error_sws"] < 40.0
+    # HD cells fire less in SWS (by construction): the wake model overpredicts there, and
+    # matching each cell's rate on another SWS stretch lifts its score
+    assert values["rate_factor_sws"] < 0.8 and 0.8 < values["rate_factor_wake"] < 1.25
+    assert values["rate_matched_sws_median"] > values["wake_model_sws_median"]
 
 
 def test_decoding_numbers_on_the_stand_in(built_book):
     """The six wake decoders and the sleep speeds, read from the executed pages.
 
-    Measured on the stand-in (seed 20150301): wake errors 40-41° each 10 ms bin alone and
-    5.4-5.5° with the random-walk prior; sleep-page ratios REM 1.01, SWS 5.3; at 0.5 s this
-    page's Bayesian ratios REM 1.01 (0.97-1.06), SWS 5.5 (5.1-5.8); GLM with the evidence's step
-    in every state REM 1.01 (0.97-1.09), SWS 7.6 (7.1-8.2); the simulated heading's REM 1.04,
-    SWS 10.3. Across lags of 0.1-2 s, SWS/wake: Bayesian 3.2-5.5, GLM 7.4-8.1, truth 9.7-10.3.
+    Measured on the stand-in (seed 20150301, generator 3: slow-wave down states): wake errors
+    37-41° each 10 ms bin alone and 5.5-5.7° with the random-walk prior; sleep-page ratios REM
+    0.97, SWS 4.2; at 0.5 s this page's Bayesian ratios REM 1.03 (0.97-1.09), SWS 4.5 (4.2-4.7);
+    GLM with the evidence's step in every state REM 1.03 (0.95-1.10), SWS 5.4 (4.9-5.6); the
+    simulated heading's REM 1.04, SWS 10.3. Across lags of 0.1-2 s, SWS/wake: Bayesian 3.4-4.5,
+    GLM 4.7-6.0, truth 9.7-10.3.
     """
     values = glued_values(built_book.root, "notebooks/decoding")
     sleep = glued_values(built_book.root, "notebooks/sleep")
@@ -235,9 +240,9 @@ def test_decoding_numbers_on_the_stand_in(built_book):
     # at every lag the GLM's SWS/wake ratio is above the Bayesian decoder's and below the truth's
     assert values["bayes_sws_wake_ratio_lag_high"] < values["glm_sws_wake_ratio_lag_low"]
     assert values["glm_sws_wake_ratio_lag_high"] < values["true_sws_wake_ratio_lag_low"]
-    # against the simulated heading (measured 5.4°, 6.0°, 18.0°)
+    # against the simulated heading (measured 5.7°, 5.5°, 23.6°)
     assert values["true_error_glm_wake"] < 8.0 and values["true_error_glm_rem"] < 10.0
-    assert values["true_error_glm_sws"] < 25.0
+    assert values["true_error_glm_sws"] < 30.0  # 23.6 with the down states of generator 3
 
 
 def test_regularization_page_chooses_by_blocked_cross_validation(built_book):

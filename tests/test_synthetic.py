@@ -153,13 +153,29 @@ def test_tuning_curves_look_like_adn_head_direction_cells(wake_population, groun
     assert gaps.max() < np.radians(60), "preferred directions cover the circle"
 
 
-def test_head_direction_cells_are_about_as_active_in_sleep_as_in_wake(stand_in, wake_population):
-    ids = wake_population["units"].index
+def test_head_direction_cells_have_per_state_rates_and_fall_silent_in_down_states(
+    stand_in, wake_population, ground_truth
+):
+    import pynapple as nap
+
+    units = stand_in["units"][wake_population["units"].index]
     wake_rate = wake_population["units"].rate.values
-    for state in ("rem", "sws"):
-        rate = stand_in["units"].restrict(stand_in[state])[ids].rate.values
-        ratio = np.median(rate / wake_rate)
-        assert 0.6 < ratio < 1.5, (state, ratio)
+    ratio = {
+        state: np.median(units.restrict(stand_in[state]).rate.values / wake_rate)
+        for state in ("rem", "sws")
+    }
+    assert 0.9 < ratio["rem"] < 1.4, ratio  # documented REM gain: 0 to +0.2 in log rate
+    assert 0.35 < ratio["sws"] < 0.75, ratio  # -0.7 to -0.3, and the down states
+    down = nap.IntervalSet(ground_truth.down_states[:, 0], ground_truth.down_states[:, 1])
+    durations = (down.end - down.start).round(6)
+    assert durations.min() >= 0.05 and durations.max() <= 0.25
+    sws = stand_in["sws"]
+    assert down.intersect(sws).tot_length() == pytest.approx(down.tot_length())
+    assert 0.05 < down.tot_length() / sws.tot_length() < 0.3  # 50-250 ms every 0.3-1.5 s
+    # the population nearly stops in a down state (log rate - 3: 5 %)
+    silent = units.restrict(down).rate.values.mean()
+    active = units.restrict(sws.set_diff(down)).rate.values.mean()
+    assert silent < 0.1 * active, (silent, active)
 
 
 # ------------------------------------------------------------------------------ ground truth

@@ -43,7 +43,10 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   10-25 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
   45 deg from the preferred direction); preferred directions cover the circle evenly (with jitter)
   and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
-  report about 17 ms on average). HD cells are as active in sleep as in wake (no state gain).
+  report about 17 ms on average). **Per-state rates** (our choice, in the direction Peyrache et
+  al. 2015 report): each HD cell's log rate gains 0 to +0.2 in REM sleep and -0.7 to -0.3 in
+  slow-wave sleep (about 0.5-0.75 times its waking rate), drawn per cell; none in the unscored
+  parts of sleep.
   Measured on the stand-in (wake, 61 bins), once history and coupling act: tuning peaks about
   10-35 Hz, baselines about 1-3 Hz, wake rates about 3-8 Hz.
 - **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
@@ -63,6 +66,10 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   shared head-direction input makes cells with similar preferred directions fire together, so a
   coupling that followed the preferred directions could not be told apart from that shared input.
   The same in wake and sleep; no coupling to or from the other units.
+- **Slow-wave up and down states** (our choice; cortical slow oscillations reach the thalamus):
+  within SWS, the whole population alternates up states of 0.3-1.5 s and down states of
+  50-250 ms (durations drawn uniformly), in which every unit's log rate drops by 3 (to 5 % of
+  its rate). The ground truth lists the down states (``down_states``, start and end in s).
 - **Null control** (``null_control=True``, ``Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb``): the same
   seed and the same random draws, with every coupling set to zero. Whatever a fitted model calls
   coupling there comes from something else (shared input, history, noise).
@@ -117,7 +124,7 @@ MANIFEST_FILENAME = "Mouse32-140822_SYNTHETIC_manifest.json"
 NULL_CONTROL_FILENAME = "Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb"
 DEFAULT_SEED = 20150301
 # Bump whenever the model or the file layout changes: cached stand-ins are then regenerated.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 SYNTHETIC_MARKER = "SYNTHETIC"
 
 BIN_SIZE = 0.01
@@ -200,6 +207,11 @@ class GroundTruth:
         Added log rate per state, shape (n_units, 4), columns in ``state_names`` order.
     state_names : tuple of str
         ``("wake", "unscored_sleep", "sws", "rem")``.
+    down_states : np.ndarray
+        Slow-wave down states, shape (n, 2): start and end (s). Every unit's log rate is
+        ``down_state_log_gain`` lower within them.
+    down_state_log_gain : float
+        Added log rate of every unit in a down state (negative).
     self_history : np.ndarray
         Self-history filters, shape (n_units, n_lags).
     coupling : np.ndarray
@@ -229,6 +241,8 @@ class GroundTruth:
     anticipation: np.ndarray
     state_log_gain: np.ndarray
     state_names: tuple[str, ...]
+    down_states: np.ndarray
+    down_state_log_gain: float
     self_history: np.ndarray
     coupling: np.ndarray
     bin_size: float
@@ -390,7 +404,7 @@ def load_ground_truth(nwb_path: str | os.PathLike) -> GroundTruth:
             value = archive[field.name]
             if field.name == "state_names":
                 value = tuple(str(v) for v in value)
-            elif field.name in ("bin_size", "angular_velocity_timescale"):
+            elif field.name in ("bin_size", "angular_velocity_timescale", "down_state_log_gain"):
                 value = float(value)
             elif field.name == "seed":
                 value = int(value)
@@ -486,15 +500,18 @@ def generate_stand_in(
 
     # One independent random stream per part of the simulation, so that the null control
     # differs from the stand-in in its coupling and the spikes it causes, and in nothing else.
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)]
+    # (Streams 6 and 7 came with the sleep physiology: spawning more keeps the first six.)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     units = _unit_table(streams[0], null_control=null_control)
+    _add_sleep_rates(streams[6], units)
     states, sws, rem = _sleep_states(streams[1], layout)
+    down_states = _down_states(streams[7], states)
     heading = _heading(streams[2], states)
-    counts = _simulate_counts(streams[3], units, heading, states)
+    counts = _simulate_counts(streams[3], units, heading, states, down_states)
     spike_times = _spike_times(streams[4], counts)
     tracking_times, tracking_angles = _tracking(streams[5], layout, heading)
 
-    truth = _ground_truth(units, heading, seed)
+    truth = _ground_truth(units, heading, seed, down_states)
     nwb_name, truth_name, manifest_name = _file_names(null_control)
     nwb_final = directory / nwb_name
     truth_final = directory / truth_name
@@ -566,6 +583,13 @@ ANGULAR_VELOCITY_TIMESCALE = 0.4
 ANGULAR_SPEED_STD = np.array([1.6, 1.6, 16.0, 1.6])
 MAX_RATE = 150.0
 MAX_COUNT = 5
+# Per-state log-rate gains of HD cells (drawn uniformly per cell), and the slow-wave up and down
+# states: their durations (s) and the log-rate change of every unit in a down state.
+HD_REM_LOG_GAIN_RANGE = (0.0, 0.2)
+HD_SWS_LOG_GAIN_RANGE = (-0.7, -0.3)
+UP_STATE_RANGE = (0.3, 1.5)
+DOWN_STATE_RANGE = (0.05, 0.25)
+DOWN_STATE_LOG_GAIN = -3.0
 
 
 def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[str, np.ndarray]:
@@ -639,6 +663,36 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
     }
 
 
+def _add_sleep_rates(rng: np.random.Generator, units: dict[str, np.ndarray]) -> None:
+    """Give each HD cell its REM and SWS log-rate gains (in place)."""
+    hd = np.flatnonzero(units["is_head_direction"])
+    gains = units["state_log_gain"]
+    gains[hd, REM] = rng.uniform(*HD_REM_LOG_GAIN_RANGE, hd.size)
+    gains[hd, SWS] = rng.uniform(*HD_SWS_LOG_GAIN_RANGE, hd.size)
+
+
+def _down_states(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
+    """Draw alternating up and down states within every SWS stretch; return the down states.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (n, 2): start and end of each down state (s), on the bin grid.
+    """
+    is_sws = np.r_[False, states == SWS, False]
+    edges = np.flatnonzero(np.diff(is_sws.astype(np.int8)))
+    down = []
+    for first, stop in zip(edges[::2], edges[1::2], strict=True):
+        time = first * BIN_SIZE + rng.uniform(*UP_STATE_RANGE)
+        while True:
+            end = time + rng.uniform(*DOWN_STATE_RANGE)
+            if end > stop * BIN_SIZE:
+                break
+            down.append((round(time / BIN_SIZE), round(end / BIN_SIZE)))
+            time = end + rng.uniform(*UP_STATE_RANGE)
+    return np.array(down, dtype=float).reshape(-1, 2) * BIN_SIZE
+
+
 def _lag_sum(timescale: float) -> float:
     """Return the sum over lags 1..N_FILTER_LAGS of ``exp(-(k-1) dt / timescale)``."""
     return float(np.exp(-np.arange(N_FILTER_LAGS) * BIN_SIZE / timescale).sum())
@@ -702,8 +756,12 @@ def _simulate_counts(
     units: dict[str, np.ndarray],
     heading: np.ndarray,
     states: np.ndarray,
+    down_states: np.ndarray,
 ) -> np.ndarray:
     """Run the coupled Poisson GLM over every bin of the session; return counts (bins, units)."""
+    bin_log_gain = np.zeros(states.size)
+    for start, end in np.round(down_states / BIN_SIZE).astype(np.int64):
+        bin_log_gain[start:end] = DOWN_STATE_LOG_GAIN
     n_angles = 720
     angle_grid = np.arange(n_angles) * 2 * np.pi / n_angles
     preferred = np.nan_to_num(units["preferred_direction"])
@@ -721,6 +779,7 @@ def _simulate_counts(
         angle_index,
         states.astype(np.int64),
         units["state_log_gain"],
+        bin_log_gain,
         shift,
         units["self_excitation"],
         self_decay,
@@ -738,6 +797,7 @@ def _run_glm(
     angle_index,
     states,
     state_gain,
+    bin_gain,
     shift,
     self_amp,
     self_decay,
@@ -762,6 +822,7 @@ def _run_glm(
             eta = (
                 log_tuning[angle_index[ahead], i]
                 + state_gain[i, state]
+                + bin_gain[t]
                 + self_amp[i] * own[i]
                 + coupled[i]
             )
@@ -813,7 +874,9 @@ def _tracking(
     return times, angles
 
 
-def _ground_truth(units: dict[str, np.ndarray], heading: np.ndarray, seed: int) -> GroundTruth:
+def _ground_truth(
+    units: dict[str, np.ndarray], heading: np.ndarray, seed: int, down_states: np.ndarray
+) -> GroundTruth:
     """Collect the model into a GroundTruth."""
     self_history, coupling = _filters(units)
     every = int(round(HEADING_SAMPLE_STEP / BIN_SIZE))
@@ -831,6 +894,8 @@ def _ground_truth(units: dict[str, np.ndarray], heading: np.ndarray, seed: int) 
         anticipation=units["anticipation"],
         state_log_gain=units["state_log_gain"],
         state_names=STATE_NAMES,
+        down_states=down_states,
+        down_state_log_gain=DOWN_STATE_LOG_GAIN,
         self_history=self_history,
         coupling=coupling,
         bin_size=BIN_SIZE,
