@@ -653,7 +653,8 @@ def test_displacement_vs_lag_draws_each_source_and_state_with_its_values_on_log_
     assert drawn["SWS, GLM"].get_color() != drawn["wake, GLM"].get_color()
     assert drawn["SWS, GLM"].get_linestyle() != drawn["SWS, Bayesian"].get_linestyle()
     # the random-walk guide starts at the first line's first point and has slope 1/2
-    guide = next(line for line in ax.lines if line.get_label().startswith("_") and line.get_color() == "0.75")
+    guides = [line for line in ax.lines if line.get_label().startswith("_")]
+    guide = next(line for line in guides if line.get_color() == "0.75")
     slope = np.polyfit(np.log(lags), np.log(guide.get_ydata()), 1)[0]
     assert guide.get_ydata()[0] == values[0, 0] and slope == pytest.approx(0.5)
     with pytest.raises(ValueError, match="two-level"):
