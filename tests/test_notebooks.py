@@ -47,3 +47,18 @@ def test_notebook_uses_current_apis_only(source):
     text = source.read_text()
     for old in ("compute_1d_tuning_curves", "nemos._documentation_utils", "plt.show()"):
         assert old not in text, f"{source.name} uses {old}"
+
+
+def test_the_home_page_gives_each_notebook_its_own_time_to_learn():
+    """The learning path's minutes are each notebook's "Time to learn" (a table and its pages
+    must not disagree)."""
+    import re
+
+    index = (ROOT / "book" / "index.md").read_text(encoding="utf-8")
+    path_minutes = dict(
+        re.findall(r"\{doc\}`\.\./notebooks/(\w+)`[^|]*\| (\d+) min", index)
+    )
+    for source in SOURCES:
+        stated = re.search(r"\*\*Time to learn:\*\* about (\d+) minutes", source.read_text())
+        assert stated, f"{source.name} states no time to learn"
+        assert path_minutes.get(source.stem) == stated.group(1), source.stem

@@ -663,6 +663,38 @@ def test_displacement_vs_lag_draws_each_source_and_state_with_its_values_on_log_
         plotting.plot_displacement_vs_lag(pd.DataFrame(-values, index=lags, columns=columns))
 
 
+def test_states_figure_draws_the_count_the_probabilities_and_one_band_row_per_label():
+    t = np.arange(0, 100, 0.1)
+    count = nap.Tsd(t=t, d=np.arange(t.size) % 7)
+    scoring = {
+        "wake": nap.IntervalSet([0.0], [40.0]),
+        "SWS": nap.IntervalSet([50.0, 80.0], [70.0, 95.0]),
+    }
+    weights = np.random.default_rng(0).dirichlet(np.ones(3), t.size)
+    probabilities = nap.TsdFrame(t=t, d=weights)
+    fig = plotting.plot_states(count, scoring, 30.0, 90.0, probabilities=probabilities)
+    count_ax, state_ax, band_ax = fig.axes[:3]
+    assert count_ax.get_xlim() == (30.0, 90.0)
+    x, y = count_ax.lines[0].get_data()
+    assert x.min() >= 30.0 and x.max() <= 90.0
+    np.testing.assert_array_equal(y, count.get(30.0, 90.0).values)
+    assert len(state_ax.collections) == 3 and state_ax.get_ylim() == (0, 1)
+    assert [t.get_text() for t in state_ax.get_legend().get_texts()] == [
+        "state 0", "state 1", "state 2"
+    ]
+    # the bands: wake from 30 to 40 on the top row, SWS 50-70 and 80-90 on the bottom row
+    spans = sorted(
+        (round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6)) for p in band_ax.patches
+    )
+    assert spans == [(30.0, 40.0), (50.0, 70.0), (80.0, 90.0)]
+    assert [tick.get_text() for tick in band_ax.get_yticklabels()] == ["wake", "SWS"]
+    assert len(plotting.plot_states(count, scoring, 0.0, 10.0).axes) == 2
+    with pytest.raises(ValueError, match="end > start"):
+        plotting.plot_states(count, scoring, 10.0, 10.0)
+    with pytest.raises(ValueError, match="at least one label"):
+        plotting.plot_states(count, {}, 0.0, 10.0)
+
+
 def test_recovery_panels_give_r_and_slope_of_the_data_passed():
     rng = np.random.default_rng(7)
     truth = rng.normal(0, 1, (4, 5))

@@ -43,6 +43,8 @@ Helpers
   decoded and the true heading (decoding notebook).
 - :func:`plot_displacement_vs_lag`: the heading's displacement against lag, per state and
   source, on log axes (decoding notebook).
+- :func:`plot_states`: a count trace over a window, optionally a latent-state model's state
+  probabilities, and the recording's sleep scoring as bands (GLM-HMM notebook).
 
 ``STYLE_PATH`` is the workshop's Matplotlib style; notebooks apply it with
 ``plt.style.use(plotting.STYLE_PATH)`` (it also makes animations play inline).
@@ -88,6 +90,7 @@ __all__ = [
     "plot_posteriors",
     "plot_rates_vs_counts",
     "plot_recovery",
+    "plot_states",
     "plot_tuning_curves",
     "plot_unit_scores",
     "preferred_directions",
@@ -1309,6 +1312,84 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
     ax.set_ylabel("Median absolute displacement (deg)")
     # Below the axes: the lines fill the whole plot, from the slow states to fast SWS.
     fig.legend(loc="outside lower center", ncols=len(sources), fontsize=8)
+    return fig
+
+
+def plot_states(
+    count: Any,
+    scoring: Mapping[str, Any],
+    start: float,
+    end: float,
+    probabilities: Any | None = None,
+) -> Figure:
+    """Draw a count over a time window, above the recording's scoring and a model's states.
+
+    Parameters
+    ----------
+    count : pynapple Tsd
+        One count per bin (e.g. the population's summed spike count).
+    scoring : mapping of str to pynapple IntervalSet
+        The recording's own labels, e.g. {"wake": ..., "REM": ..., "SWS": ...}: one band each.
+    start, end : float
+        The window (s).
+    probabilities : pynapple TsdFrame, optional
+        The probability of each latent state in each bin (``GLMHMM.smooth_proba``), one column
+        per state, drawn as filled areas stacked to 1.
+
+    Returns
+    -------
+    Figure
+        Axes from top to bottom: the count; the state probabilities (when given, "state 0",
+        "state 1", ... in the legend); the scoring, one row per label, drawn where it applies.
+        All share the time axis, limited to the window.
+
+    Raises
+    ------
+    ValueError
+        If ``end <= start`` or ``scoring`` is empty.
+    """
+    if end <= start:
+        raise ValueError(f"The window must have end > start; got {start} to {end}.")
+    if not scoring:
+        raise ValueError("scoring needs at least one label, e.g. {'wake': wake_epochs}.")
+    rows = 3 if probabilities is not None else 2
+    fig = plt.figure(figsize=(10, 1.6 + 1.4 * rows), layout="constrained")
+    axes = fig.subplots(rows, 1, sharex=True, height_ratios=[2, 2, 1] if rows == 3 else [2, 1])
+    window = _window(count, start, end)
+    axes[0].step(window.t, np.asarray(window, dtype=float), where="mid", color="black", lw=0.8)
+    axes[0].set_ylabel("Count per bin")
+    axes[0].set_xlim(start, end)
+    axes[0].ticklabel_format(axis="x", useOffset=False)
+    if probabilities is not None:
+        shown = _window(probabilities, start, end)
+        values = np.nan_to_num(np.asarray(shown, dtype=float))
+        # Another palette than the scoring bands': a state's number is not a scored label.
+        axes[1].stackplot(
+            shown.t,
+            values.T,
+            labels=[f"state {k}" for k in range(values.shape[1])],
+            colors=plt.get_cmap("Set2").colors[: values.shape[1]],
+        )
+        axes[1].set_ylim(0, 1)
+        axes[1].set_ylabel("State probability")
+        axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    band_ax = axes[-1]
+    labels = list(scoring)
+    for row, label in enumerate(labels):
+        intervals = scoring[label]
+        for first, last in zip(intervals.start, intervals.end, strict=True):
+            if last > start and first < end:
+                band_ax.axvspan(
+                    max(first, start),
+                    min(last, end),
+                    ymin=(len(labels) - 1 - row) / len(labels),
+                    ymax=(len(labels) - row) / len(labels),
+                    color=f"C{row}",
+                )
+    band_ax.set_yticks((len(labels) - 1 - np.arange(len(labels)) + 0.5) / len(labels), labels)
+    band_ax.set_ylim(0, 1)
+    band_ax.set_ylabel("Scoring")
+    band_ax.set_xlabel("Time (s)")
     return fig
 
 
