@@ -43,10 +43,9 @@ with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a 
   10-25 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
   45 deg from the preferred direction); preferred directions cover the circle evenly (with jitter)
   and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
-  report about 17 ms on average). **Per-state rates** (our choice, in the direction Peyrache et
-  al. 2015 report): each HD cell's log rate gains 0 to +0.2 in REM sleep and -0.7 to -0.3 in
-  slow-wave sleep (about 0.5-0.75 times its waking rate), drawn per cell; none in the unscored
-  parts of sleep.
+  report about 17 ms on average). **Per-state rates** (our choice, not measured on the recording):
+  each HD cell's log rate gains 0 to +0.2 in REM sleep and -0.7 to -0.3 in slow-wave sleep
+  (about 0.5-0.75 times its waking rate), drawn per cell; none in the unscored parts of sleep.
   Measured on the stand-in (wake, 61 bins), once history and coupling act: tuning peaks about
   10-35 Hz, baselines about 1-3 Hz, wake rates about 3-8 Hz.
 - **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
