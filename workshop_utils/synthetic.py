@@ -504,13 +504,13 @@ def generate_stand_in(
     units = _unit_table(streams[0], null_control=null_control)
     _add_sleep_rates(streams[6], units)
     states, sws, rem = _sleep_states(streams[1], layout)
-    down_states = _down_states(streams[7], states)
+    down_bins = _down_states(streams[7], states)
     heading = _heading(streams[2], states)
-    counts = _simulate_counts(streams[3], units, heading, states, down_states)
+    counts = _simulate_counts(streams[3], units, heading, states, down_bins)
     spike_times = _spike_times(streams[4], counts)
     tracking_times, tracking_angles = _tracking(streams[5], layout, heading)
 
-    truth = _ground_truth(units, heading, seed, down_states)
+    truth = _ground_truth(units, heading, seed, down_bins * BIN_SIZE)
     nwb_name, truth_name, manifest_name = _file_names(null_control)
     nwb_final = directory / nwb_name
     truth_final = directory / truth_name
@@ -676,7 +676,7 @@ def _down_states(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Shape (n, 2): start and end of each down state (s), on the bin grid.
+        Shape (n, 2), integers: first bin and end bin (exclusive) of each down state.
     """
     is_sws = np.r_[False, states == SWS, False]
     edges = np.flatnonzero(np.diff(is_sws.astype(np.int8)))
@@ -689,7 +689,7 @@ def _down_states(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
                 break
             down.append((round(time / BIN_SIZE), round(end / BIN_SIZE)))
             time = end + rng.uniform(*UP_STATE_RANGE)
-    return np.array(down, dtype=float).reshape(-1, 2) * BIN_SIZE
+    return np.array(down, dtype=np.int64).reshape(-1, 2)
 
 
 def _lag_sum(timescale: float) -> float:
@@ -755,11 +755,11 @@ def _simulate_counts(
     units: dict[str, np.ndarray],
     heading: np.ndarray,
     states: np.ndarray,
-    down_states: np.ndarray,
+    down_bins: np.ndarray,
 ) -> np.ndarray:
     """Run the coupled Poisson GLM over every bin of the session; return counts (bins, units)."""
     bin_log_gain = np.zeros(states.size)
-    for start, end in np.round(down_states / BIN_SIZE).astype(np.int64):
+    for start, end in down_bins:
         bin_log_gain[start:end] = DOWN_STATE_LOG_GAIN
     n_angles = 720
     angle_grid = np.arange(n_angles) * 2 * np.pi / n_angles
