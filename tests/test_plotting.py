@@ -668,7 +668,7 @@ def test_states_figure_draws_the_count_the_probabilities_and_one_band_row_per_la
     count = nap.Tsd(t=t, d=np.arange(t.size) % 7)
     scoring = {
         "wake": nap.IntervalSet([0.0], [40.0]),
-        "SWS": nap.IntervalSet([50.0, 80.0], [70.0, 95.0]),
+        "SWS": nap.IntervalSet([50.0, 80.0, 96.0], [70.0, 95.0, 99.0]),
     }
     weights = np.random.default_rng(0).dirichlet(np.ones(3), t.size)
     probabilities = nap.TsdFrame(t=t, d=weights)
@@ -682,11 +682,13 @@ def test_states_figure_draws_the_count_the_probabilities_and_one_band_row_per_la
     assert [t.get_text() for t in state_ax.get_legend().get_texts()] == [
         "state 0", "state 1", "state 2"
     ]
-    # the bands: wake from 30 to 40 on the top row, SWS 50-70 and 80-90 on the bottom row
+    # the bands: wake from 30 to 40 on the top row, SWS 50-70 and 80-90 on the bottom row (the
+    # SWS interval after the window is not drawn)
     spans = sorted(
-        (round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6)) for p in band_ax.patches
+        (round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6), p.get_y(), p.get_height())
+        for p in band_ax.patches
     )
-    assert spans == [(30.0, 40.0), (50.0, 70.0), (80.0, 90.0)]
+    assert spans == [(30.0, 40.0, 0.5, 0.5), (50.0, 70.0, 0.0, 0.5), (80.0, 90.0, 0.0, 0.5)]
     assert [tick.get_text() for tick in band_ax.get_yticklabels()] == ["wake", "SWS"]
     assert len(plotting.plot_states(count, scoring, 0.0, 10.0).axes) == 2
     with pytest.raises(ValueError, match="end > start"):
