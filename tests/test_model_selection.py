@@ -235,3 +235,60 @@ def test_rescale_strength_keeps_the_prior_precision_of_a_nemos_ridge_fit():
         model_selection.rescale_strength(0.1, 0, 10)
     with pytest.raises(ValueError, match="negative"):
         model_selection.rescale_strength(-0.1, 10, 10)
+
+
+@pytest.fixture(scope="module")
+def fitted_with_history():
+    """A small population GLM on one input and 4 history kernels, fitted on scaled features."""
+    import nemos as nmo
+
+    rng = np.random.default_rng(3)
+    n_bins, n_units, window = 3000, 3, 12
+    stimulus = np.sin(np.arange(n_bins) / 50.0)
+    counts = rng.poisson(0.2 * np.exp(stimulus)[:, None], size=(n_bins, n_units)).astype(float)
+    history_basis = nmo.basis.RaisedCosineLogConv(4, window_size=window, label="history")
+    features = np.c_[stimulus, history_basis.compute_features(counts)]
+    scale = np.nanstd(features, axis=0)
+    model = nmo.glm.PopulationGLM(regularizer="Ridge", regularizer_strength=0.01)
+    model.fit(features / scale, counts)
+    _, kernels = history_basis.evaluate_on_grid(window)
+    return model, history_basis, kernels, scale, stimulus, counts, window
+
+
+def test_simulated_rates_are_the_models_prediction_on_the_simulated_history(fitted_with_history):
+    """The oracle is NeMoS itself: features of the simulated counts, through model.predict."""
+    model, history_basis, kernels, scale, stimulus, counts, window = fitted_with_history
+    start = 500
+    simulated, rates = model_selection.simulate_population(
+        model, stimulus[start:, None], kernels, counts[start - window : start], seed=0,
+        feature_scale=scale,
+    )
+    assert simulated.shape == rates.shape == (len(stimulus) - start, 3)
+    assert np.array_equal(simulated, np.round(simulated)) and simulated.min() >= 0
+    history = np.r_[counts[start - window : start], simulated]
+    features = np.c_[stimulus[start - window :], history_basis.compute_features(history)][window:]
+    expected = np.asarray(model.predict(features / scale))
+    np.testing.assert_allclose(rates, expected, rtol=1e-5)  # float32 here
+    # the draws follow the rates: the simulated mean count is the mean rate, within noise
+    assert abs(simulated.mean() - rates.mean()) < 4 * np.sqrt(rates.mean() / simulated.size)
+    again, _ = model_selection.simulate_population(
+        model, stimulus[start:, None], kernels, counts[start - window : start], seed=0,
+        feature_scale=scale,
+    )
+    assert np.array_equal(again, simulated)
+
+
+def test_simulation_refuses_shapes_that_do_not_fit_the_model(fitted_with_history):
+    model, _, kernels, scale, stimulus, counts, window = fitted_with_history
+    with pytest.raises(ValueError, match="the model has 13"):
+        model_selection.simulate_population(
+            model, np.c_[stimulus, stimulus], kernels, counts[:window], seed=0, feature_scale=scale
+        )
+    with pytest.raises(ValueError, match=r"\(12, 3\)"):
+        model_selection.simulate_population(
+            model, stimulus[:, None], kernels, counts[: window - 1], seed=0, feature_scale=scale
+        )
+    with pytest.raises(ValueError, match="feature_scale"):
+        model_selection.simulate_population(
+            model, stimulus[:, None], kernels, counts[:window], seed=0, feature_scale=scale[:-1]
+        )

@@ -23,6 +23,9 @@ Two helpers turn scores into statements a notebook can make honestly:
   that interval supports, "higher than", "lower than" or, when it contains zero, "no different
   from". Notebooks glue the verdict into their prose, so the text cannot claim more than the
   spread allows.
+
+:func:`simulate_population` draws new recordings from a fitted population GLM, feeding its own
+spikes back as history: the null against which fitted couplings are judged.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ __all__ = [
     "pseudo_r2_by_block",
     "pseudo_r2_per_unit",
     "rescale_strength",
+    "simulate_population",
     "verdict",
 ]
 
@@ -436,3 +440,103 @@ def pseudo_r2_by_block(counts: Any, predicted_counts: Any, n_blocks: int) -> pd.
     if columns is not None:
         table.columns = list(columns)
     return table
+
+
+def simulate_population(
+    model: Any,
+    inputs: Any,
+    history_kernels: Any,
+    initial_counts: Any,
+    seed: int,
+    feature_scale: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Simulate spike counts from a fitted population GLM, its spikes fed back as history.
+
+    Each simulated bin's rate comes from the inputs of that bin and from the counts the
+    simulation itself drew in the bins before it, so self-history (and coupling, if the model
+    has any) acts as it would in the recording. This wraps
+    :func:`nemos.simulation.simulate_recurrent`, which needs the weights rearranged: this
+    function does that from the workshop's layout of features.
+
+    Parameters
+    ----------
+    model : nemos.glm.PopulationGLM
+        A fitted model whose features are the columns of ``inputs`` followed by the history
+        features, sender by sender, each sender's counts convolved with every history kernel
+        (the layout of ``(input basis + history basis).compute_features(...)``).
+    inputs : array-like
+        The input features of every bin to simulate, shape (n_bins, n_inputs), unscaled; may
+        have no columns (n_inputs = 0).
+    history_kernels : array-like
+        The history basis on its window, shape (window_size, n_basis): the kernels of
+        ``basis.evaluate_on_grid(window_size)``.
+    initial_counts : array-like
+        The counts of the ``window_size`` bins before the first simulated bin, shape
+        (window_size, n_units): the history the simulation starts from.
+    seed : int
+        Seed of the Poisson draws (``jax.random.key(seed)``).
+    feature_scale : array-like, optional
+        The numbers the features were divided by before fitting (one per feature); the weights
+        are divided by them to act on unscaled features. None if the features were not scaled.
+
+    Returns
+    -------
+    counts : numpy.ndarray
+        Simulated counts, shape (n_bins, n_units).
+    rates : numpy.ndarray
+        The expected count of each simulated bin, shape (n_bins, n_units), what ``model.predict``
+        gives on the features of the simulated counts.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit the model's features or its units.
+    """
+    import jax
+    from nemos.simulation import simulate_recurrent
+
+    inputs = np.asarray(inputs, dtype=float)
+    kernels = np.asarray(history_kernels, dtype=float)
+    initial = np.asarray(initial_counts, dtype=float)
+    weights = np.asarray(model.coef_, dtype=float)
+    n_features, n_units = weights.shape
+    if feature_scale is not None:
+        scale = np.asarray(feature_scale, dtype=float)
+        if scale.shape != (n_features,):
+            raise ValueError(
+                f"feature_scale has shape {scale.shape}; the model has {n_features} features."
+            )
+        weights = weights / scale[:, None]
+    if inputs.ndim != 2 or kernels.ndim != 2 or initial.ndim != 2:
+        raise ValueError("inputs, history_kernels and initial_counts must all be 2-dimensional.")
+    window_size, n_basis = kernels.shape
+    n_inputs = inputs.shape[1]
+    if n_inputs + n_units * n_basis != n_features:
+        raise ValueError(
+            f"{n_inputs} input columns + {n_units} units x {n_basis} history kernels = "
+            f"{n_inputs + n_units * n_basis} features, but the model has {n_features}: pass the "
+            "unscaled input features and the kernels of the history basis the model was fit with."
+        )
+    if initial.shape != (window_size, n_units):
+        raise ValueError(
+            f"initial_counts has shape {initial.shape}; it must be (window_size, n_units) = "
+            f"({window_size}, {n_units}), the counts of the bins before the first simulated one."
+        )
+    # (sender, basis, receiver) -> (receiver, sender, basis), the order simulate_recurrent takes
+    history = weights[n_inputs:].reshape(n_units, n_basis, n_units).transpose(2, 0, 1)
+    if n_inputs == 0:  # simulate_recurrent needs an input: one column of zeros
+        inputs, input_weights = np.zeros((len(inputs), 1)), np.zeros((n_units, 1))
+    else:
+        input_weights = weights[:n_inputs].T
+    counts, rates = simulate_recurrent(
+        coupling_coef=history,
+        feedforward_coef=input_weights,
+        intercepts=np.asarray(model.intercept_, dtype=float),
+        random_key=jax.random.key(seed),
+        # every unit sees the same inputs: a (n_bins, n_units, n_inputs) view, not a copy
+        feedforward_input=np.broadcast_to(inputs[:, None, :], (len(inputs), n_units, inputs.shape[1])),
+        coupling_basis_matrix=kernels,
+        init_y=initial,
+        inverse_link_function=model.inverse_link_function,
+    )
+    return np.asarray(counts), np.asarray(rates)
