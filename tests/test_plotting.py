@@ -740,6 +740,25 @@ def test_recovery_errors():
     assert not hasattr(plotting, "plot_fitted_vs_true")
 
 
+def test_coupling_null_draws_every_pair_each_simulations_largest_and_the_threshold():
+    pairs = np.array([-0.5, 0.2, 1.0, -3.5, 4.2, 0.1])
+    largest = np.array([2.0, 2.5, 3.0])
+    fig = plotting.plot_coupling_null(pairs, largest, threshold=3.0, xlabel="|z|")
+    ax = fig.axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    assert sum(heights) == pairs.size  # every pair, in absolute value, in [0, xmax]
+    ticks = next(line for line in ax.lines if line.get_marker() == "|")
+    np.testing.assert_allclose(ticks.get_xdata(), largest)
+    threshold = next(line for line in ax.lines if line.get_linestyle() == "--")
+    assert tuple(threshold.get_xdata()) == (3.0, 3.0)
+    assert threshold.get_label() == "threshold: 2 pairs beyond it"
+    assert ax.get_xlim()[1] > 4.2 and ax.get_xlabel() == "|z|"
+    with pytest.raises(ValueError, match="finite"):
+        plotting.plot_coupling_null(np.array([np.nan, 1.0]), largest, 3.0, "|z|")
+    with pytest.raises(ValueError, match="at least one"):
+        plotting.plot_coupling_null(pairs, np.array([]), 3.0, "|z|")
+
+
 def test_helpers_leave_matplotlib_settings_alone(frame):
     before = dict(matplotlib.rcParams)
     bwr_bad = matplotlib.colormaps["bwr"].get_bad()

@@ -38,6 +38,8 @@ Helpers
 - :func:`plot_decoded_heading`, :func:`plot_crosscorrelograms`,
   :func:`plot_correlation_matrices`, :func:`plot_recovery`: figures of the sleep and
   ground-truth notebooks.
+- :func:`plot_coupling_null`: every pair's coupling beside the largest of each simulation
+  without coupling, and the threshold they set (first notebook).
 - :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
 - :func:`plot_posteriors`: decoders' posteriors over a window, one panel each, with the
   decoded and the true heading (decoding notebook).
@@ -90,6 +92,7 @@ __all__ = [
     "plot_posteriors",
     "plot_rates_vs_counts",
     "plot_recovery",
+    "plot_coupling_null",
     "plot_states",
     "plot_tuning_curves",
     "plot_unit_scores",
@@ -1459,6 +1462,58 @@ def plot_recovery(
     axes[0].set_ylim(low, high)
     axes[0].set_ylabel(ylabel)
     axes[0].legend(loc="upper left")
+    return fig
+
+
+def plot_coupling_null(
+    pair_values: np.ndarray, null_largest: np.ndarray, threshold: float, xlabel: str
+) -> Figure:
+    """Histogram of every pair's value beside the largest value of each null simulation.
+
+    Parameters
+    ----------
+    pair_values : np.ndarray
+        One value per pair of the recording (e.g. its coupling in null standard deviations);
+        drawn in absolute value.
+    null_largest : np.ndarray
+        The largest absolute value of each simulation without coupling, drawn as short red ticks
+        under the histogram.
+    threshold : float
+        The value a pair must exceed to be called notable, drawn as a dashed red line.
+    xlabel : str
+        Label of the x axis (what the values are).
+
+    Returns
+    -------
+    Figure
+        One axis: the histogram of the pairs' absolute values, the simulations' largest values
+        and the threshold, with the number of pairs beyond it in the legend.
+
+    Raises
+    ------
+    ValueError
+        If there are no pair values or no simulations, or a value is not finite.
+    """
+    values = np.abs(np.ravel(np.asarray(pair_values, dtype=float)))
+    largest = np.abs(np.ravel(np.asarray(null_largest, dtype=float)))
+    if values.size == 0 or largest.size == 0:
+        raise ValueError("Give at least one pair value and one simulation's largest value.")
+    if not (np.isfinite(values).all() and np.isfinite(largest).all() and np.isfinite(threshold)):
+        raise ValueError("Every value must be finite: drop the diagonal (self-history) first.")
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
+    high = max(values.max(), largest.max(), threshold) * 1.05
+    ax.hist(values, bins=np.linspace(0, high, 31), color="tab:blue", alpha=0.8,
+            label=f"the recording's pairs (n = {values.size})")
+    ax.plot(largest, np.zeros_like(largest), linestyle="none", marker="|", markersize=18,
+            markeredgewidth=2, color="tab:red", clip_on=False,
+            label=f"largest of each simulation without coupling (n = {largest.size})")
+    beyond = int((values > threshold).sum())
+    ax.axvline(threshold, color="tab:red", linestyle="--",
+               label=f"threshold: {beyond} pair{'s' if beyond != 1 else ''} beyond it")
+    ax.set_xlim(0, high)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("pairs")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), fontsize="small", frameon=False)
     return fig
 
 
