@@ -58,6 +58,8 @@ REFERENCE = ROOT.parent / "shared" / "tools" / "seed_chain.py"
 NOTEBOOK_RATIOS = {
     "head_direction": {"cold": 1.6, "warm": 1.0},
     "ground_truth": {"cold": 5.5, "warm": 5.5},
+    # the null by simulation: 33 population fits, 11 on the recording and 22 on the stand-ins
+    "coupling_null": {"cold": 5.5, "warm": 5.5},
     # the GLM-HMM issue: every cache empty, at most 2.5x the reference
     "glm_hmm": {"cold": 2.5, "warm": 2.5},
 }

@@ -434,16 +434,16 @@ def test_data_read_only_cache_passes_only_with_what_ground_truth_needs(tmp_path)
     status, path = check_read_only(folder, digest)
     assert path == str(folder / REAL_NAME)
     assert status.startswith("FAIL") and "real recording cached" in status
-    assert "ground_truth's stand-in and null control cannot be generated" in status
+    assert "ground_truth and coupling_null: stand-in and null control cannot be generated" in status
 
     synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT)
     status, _ = check_read_only(folder, digest)
-    assert status.startswith("FAIL") and "ground_truth's null control cannot be generated" in status
+    assert status.startswith("FAIL") and "ground_truth and coupling_null: null control cannot be generated" in status
 
     synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT, null_control=True)
     status, _ = check_read_only(folder, digest)
     assert status.startswith("PASS"), status
-    assert "ground_truth's stand-in and null control cached" in status
+    assert "ground_truth and coupling_null: stand-in and null control cached" in status
 
     # The same read-only cache without a valid real file: nothing can be written there.
     (folder / REAL_NAME).write_bytes(b"truncated")

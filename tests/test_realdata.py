@@ -163,14 +163,22 @@ def notebook_data_sources(book_root: Path) -> dict[str, set[str]]:
     return sources
 
 
-def expected_data_sources(root: Path = ROOT) -> dict[str, str]:
-    """Notebook name -> the data it runs on when the book is built on the real recording."""
-    return {
-        path.stem: "synthetic"
-        if 'source="synthetic"' in path.read_text(encoding="utf-8")
-        else "real"
-        for path in sorted((root / "notebooks").glob("*.md"))
-    }
+def expected_data_sources(root: Path = ROOT) -> dict[str, set[str]]:
+    """Notebook name -> the data whose notice it shows when the book is built on the real recording.
+
+    Every ``fetch_data`` call shows a notice for what it returns, except a null control's (which
+    ground_truth and coupling_null fetch beside the stand-in): the real recording unless the call
+    asks for ``source="synthetic"``.
+    """
+    sources = {}
+    for path in sorted((root / "notebooks").glob("*.md")):
+        calls = re.findall(r"fetch_data\(([^)]*)\)", path.read_text(encoding="utf-8"))
+        sources[path.stem] = {
+            "synthetic" if 'source="synthetic"' in arguments else "real"
+            for arguments in calls
+            if "null_control=True" not in arguments
+        }
+    return sources
 
 
 def missing(what: str, fix: str) -> None:
@@ -221,9 +229,7 @@ def test_the_real_recording_has_what_the_notebooks_rely_on(real_recording):
 def test_every_notebook_of_the_built_book_ran_on_the_data_it_says(built_real_book):
     found = notebook_data_sources(built_real_book)
     expected = expected_data_sources(built_real_book)
-    assert {name: {source} for name, source in expected.items()} == {
-        name: found.get(name) for name in expected
-    }
+    assert expected == {name: found.get(name) for name in expected}
 
 
 # ------------------------------------------------------------ the helpers, on the stand-in
@@ -331,10 +337,11 @@ def test_data_sources_are_read_from_the_execution_cache(tmp_path):
         notebook_data_sources(tmp_path / "elsewhere")
 
 
-def test_only_the_ground_truth_notebook_asks_for_the_stand_in():
+def test_only_ground_truth_runs_wholly_on_the_stand_in_and_coupling_null_also_checks_on_it():
     expected = expected_data_sources()
-    assert expected.pop("ground_truth") == "synthetic"
-    assert set(expected.values()) == {"real"}
+    assert expected.pop("ground_truth") == {"synthetic"}
+    assert expected.pop("coupling_null") == {"real", "synthetic"}
+    assert all(sources == {"real"} for sources in expected.values())
 
 
 @pytest.mark.realdata

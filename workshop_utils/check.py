@@ -590,23 +590,27 @@ def _download_problem(url: str) -> DataDownloadError | None:
     return fetch.url_problem(url, sha256=data_file.sha256 if data_file else None)
 
 
-def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:
-    """Judge whether ``ground_truth`` will get the stand-in and its null control.
+# The notebooks that ask for the stand-in and its null control whatever the data source.
+STAND_IN_USERS = "ground_truth and coupling_null"
 
-    That notebook runs on both whatever the data source (the real recording has no ground
-    truth), so a cache that holds the real file but cannot be written, and lacks either of
-    them, stops it at its first cell.
+
+def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:
+    """Judge whether ``ground_truth`` and ``coupling_null`` will get the stand-in and its null control.
+
+    Those notebooks use both whatever the data source (the real recording has no ground truth),
+    so a cache that holds the real file but cannot be written, and lacks either of them, stops
+    them where they ask for them.
     """
     if plan.stand_in is not None and plan.null_control is not None:
-        return "pass", "ground_truth's stand-in and null control cached", ""
+        return "pass", f"{STAND_IN_USERS}: stand-in and null control cached", ""
     missing = "null control" if plan.stand_in is not None else "stand-in and null control"
     if plan.stand_in_problem is not None:
         return (
             "fail",
-            f"ground_truth's {missing} cannot be generated: {plan.stand_in_problem.reason}",
+            f"{STAND_IN_USERS}: {missing} cannot be generated: {plan.stand_in_problem.reason}",
             plan.stand_in_problem.fix,
         )
-    return "pass", f"ground_truth's {missing} will be generated on first use", ""
+    return "pass", f"{STAND_IN_USERS}: {missing} will be generated on first use", ""
 
 
 def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
