@@ -166,7 +166,7 @@ def test_head_direction_numbers_on_the_stand_in(built_book):
 def test_coupling_null_calls_notable_only_true_couplings_on_the_stand_in(
     built_book, ground_truth
 ):
-    """The null by simulation, on the stand-in (whose connections are known) and its null control."""
+    """The null by simulation, on the stand-in (its connections known) and its null control."""
     values = glued_values(built_book.root, "notebooks/coupling_null")
     # sections 1-3 run on the stand-in here: every notable pair is a true connection
     pairs = re.findall(r"(\d+) → (\d+)", values["notable_pairs"])

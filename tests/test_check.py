@@ -438,7 +438,8 @@ def test_data_read_only_cache_passes_only_with_what_ground_truth_needs(tmp_path)
 
     synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT)
     status, _ = check_read_only(folder, digest)
-    assert status.startswith("FAIL") and "ground_truth and coupling_null: null control cannot be generated" in status
+    assert status.startswith("FAIL")
+    assert "ground_truth and coupling_null: null control cannot be generated" in status
 
     synthetic.generate_stand_in(folder / "synthetic", layout=SHORT_LAYOUT, null_control=True)
     status, _ = check_read_only(folder, digest)

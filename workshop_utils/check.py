@@ -595,7 +595,7 @@ STAND_IN_USERS = "ground_truth and coupling_null"
 
 
 def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:
-    """Judge whether ``ground_truth`` and ``coupling_null`` will get the stand-in and its null control.
+    """Judge whether ``ground_truth`` and ``coupling_null`` will get the stand-in and null control.
 
     Those notebooks use both whatever the data source (the real recording has no ground truth),
     so a cache that holds the real file but cannot be written, and lacks either of them, stops

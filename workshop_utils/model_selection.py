@@ -534,7 +534,9 @@ def simulate_population(
         intercepts=np.asarray(model.intercept_, dtype=float),
         random_key=jax.random.key(seed),
         # every unit sees the same inputs: a (n_bins, n_units, n_inputs) view, not a copy
-        feedforward_input=np.broadcast_to(inputs[:, None, :], (len(inputs), n_units, inputs.shape[1])),
+        feedforward_input=np.broadcast_to(
+            inputs[:, None, :], (len(inputs), n_units, inputs.shape[1])
+        ),
         coupling_basis_matrix=kernels,
         init_y=initial,
         inverse_link_function=model.inverse_link_function,
