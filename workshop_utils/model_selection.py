@@ -465,8 +465,7 @@ def simulate_population(
         features, sender by sender, each sender's counts convolved with every history kernel
         (the layout of ``(input basis + history basis).compute_features(...)``).
     inputs : array-like
-        The input features of every bin to simulate, shape (n_bins, n_inputs), unscaled; may
-        have no columns (n_inputs = 0).
+        The input features of every bin to simulate, shape (n_bins, n_inputs), unscaled.
     history_kernels : array-like
         The history basis on its window, shape (window_size, n_basis): the kernels of
         ``basis.evaluate_on_grid(window_size)``.
@@ -524,13 +523,9 @@ def simulate_population(
         )
     # (sender, basis, receiver) -> (receiver, sender, basis), the order simulate_recurrent takes
     history = weights[n_inputs:].reshape(n_units, n_basis, n_units).transpose(2, 0, 1)
-    if n_inputs == 0:  # simulate_recurrent needs an input: one column of zeros
-        inputs, input_weights = np.zeros((len(inputs), 1)), np.zeros((n_units, 1))
-    else:
-        input_weights = weights[:n_inputs].T
     counts, rates = simulate_recurrent(
         coupling_coef=history,
-        feedforward_coef=input_weights,
+        feedforward_coef=weights[:n_inputs].T,
         intercepts=np.asarray(model.intercept_, dtype=float),
         random_key=jax.random.key(seed),
         # every unit sees the same inputs: a (n_bins, n_units, n_inputs) view, not a copy
