@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KNOWN_VERSION_COPIES: dict[str, str] = {}
 
 
-def project() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+project = repository_tool.project
 
 
 def pins(*extras: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import jupytext
@@ -100,7 +99,7 @@ def test_colab_cell_is_exactly_what_the_generator_makes(notebook):
 
 
 def test_colab_cell_installs_the_tagged_release_and_nothing_colab_has():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = repository.project()
     cell = repository.colab_cell(ROOT)
     assert 'if "google.colab" in sys.modules:' in cell
     installs = [

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from conftest import myst_notebook
 
-from tools import linkcheck
+from tools import linkcheck, repository
 from tools.execute_notebooks import CACHE as EXECUTION_CACHE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +129,7 @@ def test_every_job_runs_a_python_pyproject_supports_and_the_fast_tier_runs_all_o
     from packaging.specifiers import SpecifierSet
 
     supported = SpecifierSet(
-        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+        repository.project()["requires-python"]
     )
     seen = set()
     for path in WORKFLOWS.glob("*.yml"):
