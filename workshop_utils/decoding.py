@@ -414,9 +414,11 @@ def forward_backward(
 ) -> np.ndarray:
     """Return the posterior of a hidden Markov chain over a grid, given all bins of each segment.
 
-    The forward-backward algorithm, in log space (``logsumexp``) with ``jax.lax.scan``: the
-    forward pass carries the posterior given the bins up to ``t``, the backward pass the
-    likelihood of the bins after ``t``; both are renormalised at every bin. The chain restarts
+    The forward-backward algorithm with ``jax.lax.scan``, its messages kept as logarithms (each
+    step is one matrix-vector product, shifted by the message's largest entry): the forward
+    pass carries the posterior given the bins up to ``t``, the backward pass the likelihood of
+    the bins after ``t``; both are renormalised at every bin. A transition probability below
+    the smallest float (about e^-745) counts as impossible. The chain restarts
     at every segment start: bin ``s`` in ``segment_starts`` gets the initial distribution as its
     prior, and nothing flows across it in either direction, so decoding several intervals in one
     call is the same as decoding each alone.
