@@ -102,6 +102,48 @@ def test_forward_backward_with_four_states_and_a_forbidden_move(x64):
     assert decoding.log_evidence(log_likelihood, log_transition) == pytest.approx(evidence)
 
 
+def log_space_posterior(log_likelihood, log_transition, starts=()):
+    """Textbook forward-backward with scipy's logsumexp over every pair of states (the oracle
+    for chains too long to enumerate); uniform initial distribution."""
+    from scipy.special import logsumexp
+
+    n_bins, n_states = log_likelihood.shape
+    log_initial = np.full(n_states, -np.log(n_states))
+    alpha, beta = np.zeros((n_bins, n_states)), np.zeros((n_bins, n_states))
+    evidence = 0.0
+    for t in range(n_bins):
+        if t == 0 or t in starts:
+            predicted = log_initial
+        else:
+            predicted = logsumexp(alpha[t - 1][:, None] + log_transition, axis=0)
+        joint = predicted + log_likelihood[t]
+        evidence += logsumexp(joint)
+        alpha[t] = joint - logsumexp(joint)
+    for t in range(n_bins - 2, -1, -1):
+        if t + 1 in starts:
+            continue
+        message = logsumexp(log_transition + log_likelihood[t + 1] + beta[t + 1], axis=1)
+        beta[t] = message - logsumexp(message)
+    log_posterior = alpha + beta
+    return softmax(log_posterior, axis=1), evidence
+
+
+def test_a_narrow_walk_and_likelihoods_far_below_zero_match_the_log_space_sums(x64):
+    """Each step is a matrix-vector product shifted by the message's largest entry: with
+    log-likelihoods near -900 (exp underflows to 0 below about -745) and a walk of 0.02 rad
+    (transitions from 0.96 down to 7e-85 across the grid), it equals the log-space sums."""
+    rng = np.random.default_rng(10)
+    log_likelihood = rng.normal(-900, 30, (300, len(GRID)))
+    log_transition = decoding.random_walk_transition(GRID, 0.02)
+    starts = (120,)
+    expected, evidence = log_space_posterior(log_likelihood, log_transition, starts)
+    posterior = decoding.forward_backward(log_likelihood, log_transition, segment_starts=[120])
+    np.testing.assert_allclose(posterior, expected, rtol=0, atol=1e-9)
+    assert decoding.log_evidence(
+        log_likelihood, log_transition, segment_starts=[120]
+    ) == pytest.approx(evidence, rel=1e-10)
+
+
 def test_uniform_prior_gives_each_bin_alone(x64):
     rng = np.random.default_rng(9)
     log_likelihood = rng.normal(0, 3, (50, 61))
