@@ -338,10 +338,11 @@ def shown_markdown(notebook) -> str:
     )
 
 
-def test_a_participant_reads_the_numbers_their_own_code_computed(tmp_path):
+@pytest.mark.notebook
+def test_a_participant_reads_the_numbers_their_own_code_computed(demo_participant_run, tmp_path):
     """The filled-in users notebook shows the sentence with the rate it printed; before the
     cells that compute it run, the sentence says so instead of a number."""
-    _, filled = participant_run(DEMO, tmp_path)
+    _, filled = demo_participant_run
     rate = re.search(r"rate: ([\d.]+) Hz", printed(filled)).group(1)
     shown = shown_markdown(filled)
     assert f"The mean rate is {rate} Hz, and {rate[0]}" in shown
@@ -645,8 +646,15 @@ def participant_run(source: Path, folder: Path):
     return full, run_notebook(filled, folder)
 
 
-def test_demo_users_notebook_runs_to_the_end_once_filled_in(tmp_path):
-    full, filled = participant_run(DEMO, tmp_path)
+@pytest.fixture(scope="module")
+def demo_participant_run(tmp_path_factory):
+    """The demo's full notebook and its filled-in users notebook, run once for the tests below."""
+    return participant_run(DEMO, tmp_path_factory.mktemp("participant"))
+
+
+@pytest.mark.notebook
+def test_demo_users_notebook_runs_to_the_end_once_filled_in(demo_participant_run):
+    full, filled = demo_participant_run
     assert printed(filled) == printed(full)
     assert shapes(filled) == shapes(full) == ["(20,)", "(20,)", "(10,)"]
 
@@ -717,6 +725,7 @@ def test_users_notebook_once_filled_in_is_the_full_code_with_nothing_undefined(s
     assert undefined_names(filled, tmp_path) == []
 
 
+@pytest.mark.notebook
 def test_presenters_notebook_runs_and_prints_what_the_full_one_prints_demo(tmp_path):
     """The presenters notebook of the demo runs and prints what the full notebook prints."""
     written = variants.write_variants(DEMO, tmp_path)
