@@ -1,30 +1,10 @@
-"""Check a laptop's setup before the workshop.
+"""Check a laptop's setup before the workshop: ``python -m workshop_utils.check``.
 
-Run ``python -m workshop_utils.check`` (or ``make check``). It prints one row per check, PASS,
-WARN or FAIL, then how to fix each failure and warning, and exits with status 1 when anything
-failed (a warning alone does not):
-
-- Python: the stack is pinned for Python 3.12, 3.13 and 3.14.
-- Platform: JAX publishes packages for this system, processor and Python build.
-- Packages: every pinned package installed at its pinned version, and the core modules import.
-- JAX: a small jit-compiled computation runs and gives the right answer.
-- Matplotlib: a figure renders to PNG (Agg, in memory).
-- Data: the recording is cached or downloads (HTTP 200 for the file itself); a warning when the
-  notebooks will fall back to the synthetic stand-in, whose figures differ from the presenter's.
-- Disk space: room for the data where it is cached.
-- Kernel: the running Python is the environment's own.
-
-Every check is a function returning a :class:`CheckResult`; its inputs can be passed in, so a
-failure can be simulated without breaking the machine. Importing this module imports nothing
-heavy: each check imports what it needs when it runs.
-
-With ``--warm NOTEBOOK ...`` (``make check`` passes every notebook), a setup that passed then runs
-each notebook once, start to end, in a kernel of this environment, and throws its outputs away.
-That fills JAX's compilation cache (:func:`workshop_utils.runtime.jax_cache_dir`, shared by every
-notebook, the book build and Jupyter) with every model the notebooks fit, at the shapes they fit
-them, on the data this laptop will use: a participant's first live run then loads the compiled
-code instead of compiling it. Running the notebooks themselves, rather than a list of fits kept
-beside them, means the warm-up can never drift from what the notebooks do.
+It prints one row per check, PASS, WARN or FAIL, then how to fix each failure and warning; it
+exits with 1 when anything failed (a warning alone does not). Each check's inputs can be passed
+in, so a failure can be simulated; importing this module imports nothing heavy. ``--warm`` (used
+by ``make check``) then runs each notebook once to fill JAX's compilation cache, so the first live
+run loads compiled code; running the notebooks themselves means the warm-up cannot drift.
 """
 
 from __future__ import annotations
@@ -33,9 +13,12 @@ import argparse
 import importlib
 import io
 import os
+import platform
 import shutil
+import struct
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,27 +52,12 @@ __all__ = [
 SUPPORTED_PYTHONS = ((3, 12), (3, 13), (3, 14))
 """The Pythons the stack is pinned for (pyproject.toml's ``requires-python``)."""
 
-
-CORE_IMPORTS: dict[str, str] = {
-    "nemos": "nemos",
-    "pynapple": "pynapple",
-    "jax": "jax",
-    "matplotlib": "matplotlib",
-    "pooch": "pooch",
-    "pynwb": "pynwb",
-}
+CORE_IMPORTS = {name: name for name in ("nemos", "pynapple", "jax", "matplotlib", "pooch", "pynwb")}
 """Core modules actually imported by :func:`check_packages`: distribution name -> module name."""
 
 DISTRIBUTION = "workshop_utils"
-TABLE_WIDTH = 100
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 INSTALL_FIX = 'Run `make install` (or `pip install -e ".[book,test]"` in the environment).'
-PYTHON_FIX = (
-    "Install Python 3.13 (python.org's installer, `uv python install 3.13`, or conda) and "
-    "recreate the environment: remove .venv/ and run `make install` (or `make install "
-    "PYTHON=python3.13`), or `conda env create -f environment.yml`."
-)
 JAX_FIX = (
     "Known causes: 'built with AVX instructions' on an Apple silicon Mac means the Python is an "
     "x86 one running under Rosetta: install a native arm64 Python (python.org or "
@@ -124,8 +92,7 @@ class CheckResult:
     fix : str
         How to fix a failure or a warning; empty when the check passed cleanly.
     warning : bool
-        Whether the check passed with a warning, e.g. the notebooks will run on the synthetic
-        stand-in instead of the real recording.
+        Whether it passed with a warning, e.g. the notebooks will run on the synthetic stand-in.
     """
 
     name: str
@@ -146,10 +113,6 @@ def _ok(name: str, detail: str) -> CheckResult:
     return CheckResult(name=name, passed=True, detail=detail, fix="")
 
 
-def _warned(name: str, detail: str, fix: str) -> CheckResult:
-    return CheckResult(name=name, passed=True, detail=detail, fix=fix, warning=True)
-
-
 def _failed(name: str, detail: str, fix: str) -> CheckResult:
     return CheckResult(name=name, passed=False, detail=detail, fix=fix)
 
@@ -159,16 +122,13 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-# ------------------------------------------------------------------------------------- Python
-
-
 def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
     """Check that Python is one the stack is pinned for (3.12, 3.13 or 3.14).
 
     Parameters
     ----------
     version_info : sequence of int, optional
-        Version to check, as ``(major, minor[, micro, ...])``; default: the running Python's.
+        ``(major, minor[, micro, ...])`` to check; default: the running Python's.
 
     Returns
     -------
@@ -183,15 +143,13 @@ def check_python(version_info: Sequence[int] = sys.version_info) -> CheckResult:
         "Python",
         f"Python {found} found; the workshop needs Python {wanted} (the pinned NeMoS "
         "needs Python 3.12 or newer; 3.11 is no longer supported).",
-        PYTHON_FIX,
+        "Install Python 3.13 (python.org's installer, `uv python install 3.13`, or conda) and "
+        "recreate the environment: remove .venv/ and run `make install` (or `make install "
+        "PYTHON=python3.13`), or `conda env create -f environment.yml`.",
     )
 
 
-# ----------------------------------------------------------------------------------- platform
-
-# Where the pinned jaxlib publishes packages (wheels): 64-bit Linux on x86_64 and aarch64, macOS
-# on Apple silicon and 64-bit Windows on x86_64. None for Intel Macs (dropped in jaxlib 0.5.0),
-# Windows on ARM or any 32-bit Python.
+# Where the pinned jaxlib publishes wheels: none for Intel Macs (since jaxlib 0.5.0) or 32 bits.
 JAX_PLATFORMS = {
     "Linux": {"x86_64", "amd64", "aarch64", "arm64"},
     "Darwin": {"arm64"},
@@ -211,31 +169,24 @@ def check_platform(
 ) -> CheckResult:
     """Check that JAX publishes packages for this operating system, processor and Python build.
 
+    Each parameter defaults to this computer's.
+
     Parameters
     ----------
     system : str, optional
-        The operating system, as ``platform.system()`` names it (``"Linux"``, ``"Darwin"``,
-        ``"Windows"``); default: this one.
+        The operating system, as ``platform.system()`` names it.
     machine : str, optional
-        The processor the running Python was built for, as ``platform.machine()`` names it;
-        default: this one's.
+        The processor the running Python was built for, as ``platform.machine()`` names it.
     kernel : str, optional
-        The kernel's version string, ``platform.version()``. On macOS it names the machine's
-        processor (``RELEASE_ARM64``) even when an Intel Python runs under Rosetta.
+        ``platform.version()``, which names an Apple-silicon Mac (``RELEASE_ARM64``) under Rosetta.
     bits : int, optional
-        32 or 64: the running Python's pointer size; default: this one's.
+        The running Python's pointer size, 32 or 64.
 
     Returns
     -------
     CheckResult
-        Passed on 64-bit Linux (x86_64 or aarch64), macOS with a native Apple-silicon Python and
-        64-bit Windows on x86_64. A failure names the platform-specific fix: a native arm64
-        Python on an Apple-silicon Mac running an Intel one, the x64 Python on Windows on ARM,
-        a 64-bit Python instead of a 32-bit one, or Binder and Colab where JAX cannot install.
+        Passed on 64-bit Linux, native Apple-silicon macOS and Windows on x86_64; else the fix.
     """
-    import platform
-    import struct
-
     name = "Platform"
     system = system if system is not None else platform.system()
     machine = machine if machine is not None else platform.machine()
@@ -244,50 +195,40 @@ def check_platform(
     processor = machine.lower()
     shown = {"Darwin": "macOS"}.get(system, system)
     detail = f"{shown} on {machine or 'an unknown processor'}, {bits}-bit Python"
-
     if system == "Darwin" and processor == "x86_64" and "ARM64" in kernel.upper():
-        return _failed(
-            name,
-            f"{detail}: an Intel (x86_64) Python running under Rosetta on an Apple-silicon Mac; "
-            "JAX publishes no packages for it.",
+        found = (
+            "an Intel (x86_64) Python running under Rosetta on an Apple-silicon Mac; "
+            "JAX publishes no packages for it."
+        )
+        fix = (
             "Install a native Apple-silicon Python 3.13 (python.org's macOS installer, or "
             'Homebrew in /opt/homebrew), check that `python3.13 -c "import platform; '
             'print(platform.machine())"` prints arm64, then recreate the environment: remove '
-            ".venv/ and run `make install PYTHON=python3.13`.",
+            ".venv/ and run `make install PYTHON=python3.13`."
         )
-    if bits != 64:
-        on_windows_pc = system == "Windows" and processor in JAX_PLATFORMS["Windows"]
-        return _failed(
-            name,
-            f"{detail}: JAX publishes packages for 64-bit Pythons only.",
-            'Install python.org\'s "Windows installer (64-bit)" of Python 3.13 and recreate '
-            "the environment with it."
-            if on_windows_pc
-            else "Use a 64-bit Python 3.13 on a 64-bit system, or " + BROWSER_ROUTE,
-        )
-    if system == "Windows" and processor in {"arm64", "aarch64"}:
-        return _failed(
-            name,
-            f"{detail}: JAX publishes no packages for Windows on ARM.",
+    elif bits != 64:
+        found = "JAX publishes packages for 64-bit Pythons only."
+        fix = "Use a 64-bit Python 3.13 on a 64-bit system, or " + BROWSER_ROUTE
+        if system == "Windows" and processor in JAX_PLATFORMS["Windows"]:
+            fix = (
+                'Install python.org\'s "Windows installer (64-bit)" of Python 3.13 and recreate '
+                "the environment with it."
+            )
+    elif system == "Windows" and processor in {"arm64", "aarch64"}:
+        found = "JAX publishes no packages for Windows on ARM."
+        fix = (
             "Install python.org's x64 (AMD64) Python 3.13, which Windows on ARM runs by "
-            "emulation, and recreate the environment with it; or use WSL2.",
+            "emulation, and recreate the environment with it; or use WSL2."
         )
-    if system == "Darwin" and processor == "x86_64":
-        return _failed(
-            name,
-            f"{detail}: an Intel Mac. JAX publishes no packages for Intel Macs any more.",
-            "On an Intel Mac, " + BROWSER_ROUTE,
-        )
-    if processor not in JAX_PLATFORMS.get(system, set()):
-        return _failed(
-            name,
-            f"{detail}: JAX publishes no packages for it.",
-            "Use a 64-bit Linux, Windows or Apple-silicon Mac computer, or " + BROWSER_ROUTE,
-        )
-    return _ok(name, f"{detail}: JAX publishes packages for it")
-
-
-# ----------------------------------------------------------------------------------- packages
+    elif system == "Darwin" and processor == "x86_64":
+        found = "an Intel Mac. JAX publishes no packages for Intel Macs any more."
+        fix = "On an Intel Mac, " + BROWSER_ROUTE
+    elif processor not in JAX_PLATFORMS.get(system, set()):
+        found = "JAX publishes no packages for it."
+        fix = "Use a 64-bit Linux, Windows or Apple-silicon Mac computer, or " + BROWSER_ROUTE
+    else:
+        return _ok(name, f"{detail}: JAX publishes packages for it")
+    return _failed(name, f"{detail}: {found}", fix)
 
 
 def _installed_pins() -> dict[str, str]:
@@ -300,13 +241,10 @@ def _installed_pins() -> dict[str, str]:
     pins: dict[str, str] = {}
     for line in requires(DISTRIBUTION) or []:
         requirement = Requirement(line)
-        specs = list(requirement.specifier)
-        if len(specs) != 1 or specs[0].operator not in ("==", "==="):
-            continue
-        marker = requirement.marker
-        if marker is not None and not any(marker.evaluate({"extra": e}) for e in extras):
-            continue
-        pins[requirement.name] = specs[0].version
+        specs, marker = list(requirement.specifier), requirement.marker
+        is_pin = len(specs) == 1 and specs[0].operator in ("==", "===")
+        if is_pin and (marker is None or any(marker.evaluate({"extra": e}) for e in extras)):
+            pins[requirement.name] = specs[0].version
     return pins
 
 
@@ -327,16 +265,14 @@ def check_packages(
     Parameters
     ----------
     pins : mapping of str to str, optional
-        Distribution name -> exact version. Default: the ``==`` pins of the installed
-        ``workshop_utils`` distribution, with those of its ``book`` and ``test`` extras.
+        Distribution name -> exact version; default: the installed ``workshop_utils``'s pins.
     modules : mapping of str to str, optional
-        Distribution name -> module to import; default :data:`CORE_IMPORTS`. An import error
-        (e.g. jaxlib's AVX or DLL errors) is reported with its message.
+        Distribution name -> module to import; default :data:`CORE_IMPORTS`.
 
     Returns
     -------
     CheckResult
-        One result listing every missing package, wrong version and failed import.
+        One result listing every missing package, wrong version and failed import (its message).
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -345,49 +281,33 @@ def check_packages(
         try:
             pins = _installed_pins()
         except PackageNotFoundError:
-            return _failed(
-                name,
-                f"{DISTRIBUTION} is not installed in this environment ({sys.executable}).",
-                INSTALL_FIX,
-            )
+            detail = f"{DISTRIBUTION} is not installed in this environment ({sys.executable})."
+            return _failed(name, detail, INSTALL_FIX)
     modules = CORE_IMPORTS if modules is None else modules
-
-    missing: list[str] = []
+    missing: dict[str, str] = {}
     wrong: list[str] = []
     for distribution, wanted in pins.items():
         try:
             installed = version(distribution)
         except PackageNotFoundError:
-            missing.append(f"{distribution}=={wanted}")
+            missing[distribution] = f"{distribution}=={wanted}"
             continue
         if not _same_version(installed, wanted):
             wrong.append(f"{distribution} {installed} (pinned {wanted})")
-
-    broken: list[str] = []
-    missing_names = {entry.partition("==")[0] for entry in missing}
+    problems = ["missing: " + ", ".join(missing.values())] if missing else []
+    if wrong:
+        problems.append("wrong version: " + ", ".join(wrong))
     for distribution, module in modules.items():
-        if distribution in missing_names:
+        if distribution in missing:
             continue  # already reported as missing
         try:
             importlib.import_module(module)
         except Exception as error:  # ImportError, or jaxlib's RuntimeError about AVX
-            broken.append(f"import {module} failed: {_error_text(error)}")
-
-    problems = []
-    if missing:
-        problems.append("missing: " + ", ".join(missing))
-    if wrong:
-        problems.append("wrong version: " + ", ".join(wrong))
-    problems += broken
+            problems.append(f"import {module} failed: {_error_text(error)}")
     if problems:
         return _failed(name, "; ".join(problems), INSTALL_FIX)
-    return _ok(
-        name,
-        f"{len(pins)} pinned packages at their versions; imported {', '.join(modules.values())}",
-    )
-
-
-# ---------------------------------------------------------------------------------------- JAX
+    imported = ", ".join(modules.values())
+    return _ok(name, f"{len(pins)} pinned packages at their versions; imported {imported}")
 
 
 def check_jax() -> CheckResult:
@@ -396,8 +316,7 @@ def check_jax() -> CheckResult:
     Returns
     -------
     CheckResult
-        Passed when the result matches to a relative 1e-4; the detail gives JAX's backend and
-        devices (CPU is expected). On an exception, failed with its text and the known fixes.
+        Passed when it matches to a relative 1e-4, naming JAX's backend and devices (CPU).
     """
     name = "JAX"
     try:
@@ -405,41 +324,27 @@ def check_jax() -> CheckResult:
         import jax.numpy as jnp
         import numpy as np
 
-        rng = np.random.default_rng(0)
-        a = rng.random((200, 200), dtype=np.float32)
-        b = rng.random((200, 200), dtype=np.float32)
-        compiled = jax.jit(lambda x, y: jnp.sum(x @ y))
-        result = float(compiled(jnp.asarray(a), jnp.asarray(b)))
+        a, b = np.random.default_rng(0).random((2, 200, 200), dtype=np.float32)
+        result = float(jax.jit(lambda x, y: jnp.sum(x @ y))(jnp.asarray(a), jnp.asarray(b)))
         expected = float(np.sum(a.astype(np.float64) @ b.astype(np.float64)))
         backend = jax.default_backend()
         devices = ", ".join(str(device) for device in jax.devices())
     except Exception as error:
         return _failed(name, _error_text(error), JAX_FIX)
     if not np.isclose(result, expected, rtol=1e-4, atol=0.0):
-        return _failed(
-            name,
-            f"jit matmul gave {result!r}, NumPy {expected!r} (backend {backend}: {devices})",
-            JAX_FIX,
-        )
+        detail = f"jit matmul gave {result!r}, NumPy {expected!r} (backend {backend}: {devices})"
+        return _failed(name, detail, JAX_FIX)
     return _ok(name, f"jax {jax.__version__}, jit matmul OK; backend {backend} ({devices})")
 
 
-# ---------------------------------------------------------------------------------- JAX cache
-
-
 def check_jax_cache() -> CheckResult:
-    """Check that the notebooks can keep their compiled models (the JAX cache folder).
-
-    Every notebook's settings call (:func:`workshop_utils.runtime.configure_notebook`) points
-    JAX at :func:`workshop_utils.runtime.jax_cache_dir`. A relative ``$WORKSHOP_JAX_CACHE``
-    stops every notebook at that call; a cache that is a file or cannot be written makes every
-    run compile every model again (tens of seconds each time).
+    """Check that the notebooks can keep their compiled models in the JAX cache folder.
 
     Returns
     -------
     CheckResult
-        Failed for a relative path or a file in the way, a warning for a folder that cannot be
-        written, passed otherwise.
+        Failed for a relative ``$WORKSHOP_JAX_CACHE`` (every notebook would stop) or a file in
+        the way; a warning for a folder that cannot be written (every run compiles again).
     """
     from .runtime import JAX_CACHE_ENV, jax_cache_dir
 
@@ -458,16 +363,12 @@ def check_jax_cache() -> CheckResult:
         return _ok(name, f"compiled models are kept in {folder}")
     if not _nearest_existing(folder).is_dir():
         return _failed(name, f"{problem}: nothing can be kept", fix)
-    return _warned(name, f"{problem}: every run of a notebook compiles its models again", fix)
-
-
-# --------------------------------------------------------------------------------- Matplotlib
+    detail = f"{problem}: every run of a notebook compiles its models again"
+    return CheckResult(name, True, detail, fix, warning=True)
 
 
 def check_matplotlib() -> CheckResult:
-    """Render a small figure to PNG in memory with the Agg canvas.
-
-    The global backend and ``rcParams`` are left untouched.
+    """Render a small figure to PNG in memory with the Agg canvas, global state untouched.
 
     Returns
     -------
@@ -481,21 +382,15 @@ def check_matplotlib() -> CheckResult:
         from matplotlib.figure import Figure
 
         figure = Figure(figsize=(2, 2), dpi=50)
-        canvas = FigureCanvasAgg(figure)
-        axes = figure.add_subplot()
-        axes.plot([0, 1, 2], [0, 1, 0])
-        axes.set_title("check")
+        figure.add_subplot(title="check").plot([0, 1, 2], [0, 1, 0])
         buffer = io.BytesIO()
-        canvas.print_png(buffer)
+        FigureCanvasAgg(figure).print_png(buffer)
         png = buffer.getvalue()
     except Exception as error:
         return _failed(name, _error_text(error), MATPLOTLIB_FIX)
-    if not png.startswith(PNG_SIGNATURE):
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
         return _failed(name, f"rendered {len(png)} bytes that are not a PNG", MATPLOTLIB_FIX)
     return _ok(name, f"matplotlib {matplotlib.__version__}, Agg rendered a {len(png)}-byte PNG")
-
-
-# --------------------------------------------------------------------------------------- data
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -505,12 +400,6 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def _default_cache_dir() -> Path:
-    from . import fetch
-
-    return fetch.cache_dir()
-
-
 def check_data(
     cache_dir: Path | None = None,
     probe: Callable[[str], DataDownloadError | None] | None = None,
@@ -518,98 +407,63 @@ def check_data(
 ) -> CheckResult:
     """Check that the notebooks will get the workshop data, and which data.
 
-    Asks :func:`workshop_utils.fetch.resolve` what a fetch would do, so that the check and
-    the fetch cannot disagree.
-
     Parameters
     ----------
     cache_dir : Path, optional
-        The data cache folder; default :func:`workshop_utils.fetch.cache_dir`
-        (``$WORKSHOP_DATA_DIR``, else the user cache folder).
+        The data cache folder; default :func:`workshop_utils.fetch.cache_dir`.
     probe : callable, optional
-        ``probe(url)`` returning the :class:`~workshop_utils.fetch.DataDownloadError` a
-        download from ``url`` would meet, or None; default
-        :func:`workshop_utils.fetch.url_problem` (HTTP 200 for the file itself, not an HTML
-        page; from a mirror, also the file's published sha256, read in full). Only called for
-        files that are not cached.
+        ``probe(url)``, called for files not cached: the ``DataDownloadError`` a download would
+        meet, or None; default: HTTP 200 for the file itself and, from a mirror, its sha256.
     source : {"auto", "real", "synthetic"}, optional
-        The data source the notebooks will use; default ``$WORKSHOP_DATA_SOURCE``, else
-        ``"auto"``.
+        The notebooks' data source; default ``$WORKSHOP_DATA_SOURCE``, else ``"auto"``.
 
     Returns
     -------
     CheckResult
-        Passed when each file is cached with its published sha256 or downloads from its
-        address (or, with ``source="synthetic"``, its stand-in is cached or can be generated),
-        and the stand-in and its null control, which ``ground_truth`` runs on whatever the
-        source, are cached or can be generated.
-        A warning when, with ``source="auto"``, the notebooks will fall back to the synthetic
-        stand-in (offline, firewall, OSF out of reach, cache read-only, another process
-        fetching): they run, but their numbers and figures differ from the presenter's
-        real-data screen. Failed when the fetch will fail, or a setting or the cache is broken
-        (a mirror that does not serve the file, a file where the cache folder should be, a
-        folder at the file's name, a symbolic link at its lock).
+        Passed when every file the notebooks need is cached, downloads or can be generated; a
+        warning when they will fall back to the stand-in (offline, read-only cache...), whose
+        figures differ from the presenter's; failed when a fetch will fail or a setting is broken.
     """
     from . import fetch
 
     name = "Data"
     probe = probe if probe is not None else _download_problem
-    try:
+    try:  # ask what a fetch would do, so that the check and the fetch cannot disagree
         plans = [fetch.resolve(file, source, cache_dir, probe) for file in fetch.REGISTRY]
     except ValueError as error:  # unknown source, relative WORKSHOP_DATA_DIR, bad timeout
         return _failed(name, str(error), "Correct that setting as the detail says, or unset it.")
-
     verdicts = [_data_verdict(plan) for plan in plans]
     verdicts += [_null_control_verdict(plan) for plan in plans if plan.has_stand_in]
-    order = {"fail": 0, "warn": 1, "pass": 2}
-    verdicts.sort(key=lambda verdict: order[verdict[0]])
+    verdicts.sort(key=lambda verdict: ("fail", "warn", "pass").index(verdict[0]))
     detail = "; ".join(text for _, text, _ in verdicts) + f" [cache: {plans[0].folder}]"
     fixes = " ".join(dict.fromkeys(fix for state, _, fix in verdicts if state != "pass"))
     state = verdicts[0][0] if verdicts else "pass"
-    if state == "fail":
-        return _failed(name, detail, fixes)
-    if state == "warn":
-        return _warned(name, detail, fixes)
-    return _ok(name, detail)
+    return CheckResult(name, state != "fail", detail, fixes, warning=state == "warn")
 
 
 def _download_problem(url: str) -> DataDownloadError | None:
-    """Return what downloading ``url`` would meet; a mirror's file is read whole (hash).
-
-    A mirror is a server in the room, so reading its 37 MB takes a second or two, and a copy
-    that is another file or damaged would otherwise pass the check and then fail the fetch.
-    OSF's file is only probed (a full download on a conference network is the fetch's job,
-    which checks the hash too).
-    """
+    """Return what downloading ``url`` meets; a mirror's file (in the room: fast) is hashed too."""
     from . import fetch
 
-    if not os.environ.get(fetch.DATA_MIRROR_ENV):
+    data_file = fetch.REGISTRY.get(url.rstrip("/").rsplit("/", 1)[-1])
+    if not os.environ.get(fetch.DATA_MIRROR_ENV) or data_file is None:
         return fetch.url_problem(url)
-    name = url.rstrip("/").rsplit("/", 1)[-1]
-    data_file = fetch.REGISTRY.get(name)
-    return fetch.url_problem(url, sha256=data_file.sha256 if data_file else None)
+    return fetch.url_problem(url, sha256=data_file.sha256)
 
 
-# The notebooks that ask for the stand-in and its null control whatever the data source.
+# These need the stand-in and null control whatever the source: the recording has no ground truth.
 STAND_IN_USERS = "ground_truth and coupling_null"
 
 
 def _null_control_verdict(plan: Resolution) -> tuple[str, str, str]:
-    """Judge whether ``ground_truth`` and ``coupling_null`` will get the stand-in and null control.
-
-    Those notebooks use both whatever the data source (the real recording has no ground truth),
-    so a cache that holds the real file but cannot be written, and lacks either of them, stops
-    them where they ask for them.
-    """
+    """Judge whether the ``STAND_IN_USERS`` will get the stand-in and its null control."""
     if plan.stand_in is not None and plan.null_control is not None:
         return "pass", f"{STAND_IN_USERS}: stand-in and null control cached", ""
     missing = "null control" if plan.stand_in is not None else "stand-in and null control"
-    if plan.stand_in_problem is not None:
-        return (
-            "fail",
-            f"{STAND_IN_USERS}: {missing} cannot be generated: {plan.stand_in_problem.reason}",
-            plan.stand_in_problem.fix,
-        )
+    problem = plan.stand_in_problem
+    if problem is not None:
+        text = f"{STAND_IN_USERS}: {missing} cannot be generated: {problem.reason}"
+        return "fail", text, problem.fix
     return "pass", f"{STAND_IN_USERS}: {missing} will be generated on first use", ""
 
 
@@ -620,38 +474,24 @@ def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
     file = plan.name
     if plan.source == "synthetic":
         if not plan.has_stand_in:
-            return (
-                "fail",
-                f"{file} has no synthetic stand-in",
-                f"Set {fetch.DATA_SOURCE_ENV}=auto to download it.",
-            )
+            fix = f"Set {fetch.DATA_SOURCE_ENV}=auto to download it."
+            return "fail", f"{file} has no synthetic stand-in", fix
         if plan.stand_in is not None:
             return "pass", f"{file}: synthetic stand-in cached (source=synthetic)", ""
         if plan.stand_in_problem is not None:
-            return (
-                "fail",
-                f"{file}: the synthetic stand-in cannot be generated: "
-                f"{plan.stand_in_problem.reason}",
-                plan.stand_in_problem.fix,
-            )
-        return (
-            "pass",
-            f"{file}: synthetic stand-in will be generated on first use (source=synthetic, no "
-            "network needed)",
-            "",
-        )
+            reason = plan.stand_in_problem.reason
+            text = f"{file}: the synthetic stand-in cannot be generated: {reason}"
+            return "fail", text, plan.stand_in_problem.fix
+        when = "will be generated on first use (source=synthetic, no network needed)"
+        return "pass", f"{file}: synthetic stand-in {when}", ""
     if plan.cached:
         return "pass", plan.found, ""
     problem = plan.problem
     if problem is None:
-        return (
-            "pass",
-            f"{plan.found}; {fetch.shown_url(plan.url)} serves it, will download on first use",
-            "",
-        )
+        served = f"{fetch.shown_url(plan.url)} serves it, will download on first use"
+        return "pass", f"{plan.found}; {served}", ""
     text = f"{plan.found}; {problem.reason}"
-    broken_mirror = plan.mirror is not None and problem.kind in ("settings", "network", "server")
-    if broken_mirror:
+    if plan.mirror is not None and problem.kind in ("settings", "network", "server"):
         fix = (
             f"{fetch.DATA_MIRROR_ENV}={plan.mirror} does not serve {file}: check the address "
             "with the instructors (it must start with http://), or unset it."
@@ -671,12 +511,8 @@ def _data_verdict(plan: Resolution) -> tuple[str, str, str]:
             f"once), or set {fetch.DATA_MIRROR_ENV} to the room's mirror (ask the "
             "instructors); then run `make check` again."
         )
-        fix = offline_fix if problem.kind in ("network", "server") else problem.fix
-        return "warn", text, fix
+        return "warn", text, offline_fix if problem.kind in ("network", "server") else problem.fix
     return "fail", text, problem.fix
-
-
-# --------------------------------------------------------------------------------- disk space
 
 
 def check_disk_space(
@@ -689,22 +525,22 @@ def check_disk_space(
     Parameters
     ----------
     path : Path, optional
-        The folder to check (its nearest existing parent is measured); default: the data cache
-        folder.
+        The folder to check (its nearest existing parent is measured); default: the data cache.
     minimum_gb : float, optional
         Free space needed, in GB (GiB).
     usage : callable, optional
-        ``usage(path)`` returning an object with a ``free`` attribute in bytes; default
-        :func:`shutil.disk_usage`.
+        ``usage(path)`` returning an object with a ``free`` attribute in bytes.
 
     Returns
     -------
     CheckResult
         Passed when at least ``minimum_gb`` are free.
     """
+    from . import fetch
+
     name = "Disk space"
     try:
-        folder = Path(path) if path is not None else _default_cache_dir()
+        folder = Path(path) if path is not None else fetch.cache_dir()
     except ValueError as error:  # e.g. a relative WORKSHOP_DATA_DIR, reported by the data check
         return _failed(name, str(error), "Correct that setting as the detail says, or unset it.")
     measured = _nearest_existing(folder)
@@ -712,26 +548,15 @@ def check_disk_space(
     detail = f"{free_gb:.1f} GB free at {measured} (need {minimum_gb:g} GB)"
     if free_gb >= minimum_gb:
         return _ok(name, detail)
-    from . import fetch
-
-    return _failed(
-        name,
-        detail,
+    fix = (
         f"Free at least {minimum_gb:g} GB on that drive, or point {fetch.DATA_DIR_ENV} to a "
-        "folder on a drive with room.",
+        "folder on a drive with room."
     )
-
-
-# ------------------------------------------------------------------------------------- kernel
+    return _failed(name, detail, fix)
 
 
 def _kernel_interpreter() -> tuple[str, str]:
-    """Return the interpreter the notebooks' ``python3`` kernel runs, and where its spec is.
-
-    Notebooks name the kernel ``python3``; Jupyter finds its spec on its search path (the
-    user's folder first, then the environment's). A spec whose command is plain ``python``
-    runs the interpreter of the Jupyter that starts it; any other command is that program.
-    """
+    """Return the interpreter the ``python3`` kernel runs (``python``: Jupyter's), and its spec."""
     try:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     except ImportError:  # no Jupyter here: the interpreter that would start it is this one
@@ -742,9 +567,8 @@ def _kernel_interpreter() -> tuple[str, str]:
         return sys.executable, "the built-in python3 kernel"
     command = spec.argv[0] if spec.argv else "python"
     native = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
-    if command in native:
-        return sys.executable, f"the python3 kernel of {spec.resource_dir}"
-    return command, f"the python3 kernel of {spec.resource_dir}"
+    executable = sys.executable if command in native else command
+    return executable, f"the python3 kernel of {spec.resource_dir}"
 
 
 def check_kernel(executable: str | None = None, prefix: str | None = None) -> CheckResult:
@@ -753,9 +577,7 @@ def check_kernel(executable: str | None = None, prefix: str | None = None) -> Ch
     Parameters
     ----------
     executable : str, optional
-        The kernel's interpreter; default: the one the ``python3`` kernelspec found by Jupyter
-        runs (a kernelspec in the user's folder that points at another Python shadows the
-        environment's own).
+        The kernel's interpreter; default: that of the ``python3`` kernelspec Jupyter finds.
     prefix : str, optional
         The environment's folder; default ``sys.prefix``.
 
@@ -765,9 +587,7 @@ def check_kernel(executable: str | None = None, prefix: str | None = None) -> Ch
         Passed when the interpreter lies inside the environment's folder.
     """
     name = "Kernel"
-    where = ""
-    if executable is None:
-        executable, where = _kernel_interpreter()
+    executable, where = _kernel_interpreter() if executable is None else (executable, "")
     prefix = prefix if prefix is not None else sys.prefix
     if not executable:
         return _failed(name, "sys.executable is empty: the interpreter is unknown", KERNEL_FIX)
@@ -781,41 +601,36 @@ def check_kernel(executable: str | None = None, prefix: str | None = None) -> Ch
     return _failed(name, f"{executable}{spec} is not inside the environment {prefix}", KERNEL_FIX)
 
 
-# ---------------------------------------------------------------------------------- reporting
-
-
 def run_checks() -> list[CheckResult]:
     """Run every check; one that raises becomes a failed result.
 
     Returns
     -------
     list of CheckResult
-        Python, platform, packages, JAX, JAX cache, Matplotlib, data, disk space and kernel,
-        in that order.
+        In order: Python, platform, packages, JAX, JAX cache, Matplotlib, data, disk space, kernel.
     """
-    checks: list[tuple[str, Callable[[], CheckResult]]] = [
-        ("Python", check_python),
-        ("Platform", check_platform),
-        ("Packages", check_packages),
-        ("JAX", check_jax),
-        ("JAX cache", check_jax_cache),
-        ("Matplotlib", check_matplotlib),
-        ("Data", check_data),
-        ("Disk space", check_disk_space),
-        ("Kernel", check_kernel),
-    ]
+    checks: dict[str, Callable[[], CheckResult]] = {
+        "Python": check_python,
+        "Platform": check_platform,
+        "Packages": check_packages,
+        "JAX": check_jax,
+        "JAX cache": check_jax_cache,
+        "Matplotlib": check_matplotlib,
+        "Data": check_data,
+        "Disk space": check_disk_space,
+        "Kernel": check_kernel,
+    }
     results = []
-    for name, check in checks:
+    for name, check in checks.items():
         try:
             results.append(check())
         except Exception as error:
-            results.append(
-                _failed(name, f"the check crashed: {_error_text(error)}", UNEXPECTED_FIX)
-            )
+            detail = f"the check crashed: {_error_text(error)}"
+            results.append(_failed(name, detail, UNEXPECTED_FIX))
     return results
 
 
-def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> str:
+def format_table(results: Sequence[CheckResult], width: int = 100) -> str:
     """Format results as a plain-text table, then how to fix each failure.
 
     Parameters
@@ -828,8 +643,8 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
     Returns
     -------
     str
-        The table (columns check, status, detail), a summary line and, if anything failed or
-        warned, a numbered "How to fix" list (failures first).
+        The table, a summary line and, if anything failed or warned, a numbered "How to fix"
+        list (failures first).
     """
     name_width = max([len("Check")] + [len(result.name) for result in results])
     status_width = len("Status")
@@ -840,11 +655,9 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
         f"{'-' * name_width}  {'-' * status_width}  {'-' * detail_width}",
     ]
     for result in results:
-        status = result.status
         wrapped = textwrap.wrap(result.detail, detail_width, break_on_hyphens=False) or [""]
-        lines.append(f"{result.name:<{name_width}}  {status:<{status_width}}  {wrapped[0]}")
+        lines.append(f"{result.name:<{name_width}}  {result.status:<{status_width}}  {wrapped[0]}")
         lines += [" " * indent + line for line in wrapped[1:]]
-
     failures = [result for result in results if not result.passed]
     warnings = [result for result in results if result.passed and result.warning]
     lines.append("")
@@ -858,20 +671,12 @@ def format_table(results: Sequence[CheckResult], width: int = TABLE_WIDTH) -> st
         summary.append(f"{len(warnings)} passed with a warning (WARN)")
     if not failures:
         summary.append("you can follow the workshop, but read the warning first")
-    lines.append("; ".join(summary) + ".")
-    lines += ["", "How to fix:"]
+    lines += ["; ".join(summary) + ".", "", "How to fix:"]
     for number, result in enumerate(failures + warnings, start=1):
         label = f"{result.name} (warning)" if result.passed else result.name
-        lines += textwrap.wrap(
-            f"{number}. {label}: {result.fix or 'see the detail above.'}",
-            width,
-            subsequent_indent="   ",
-            break_on_hyphens=False,
-        )
+        text = f"{number}. {label}: {result.fix or 'see the detail above.'}"
+        lines += textwrap.wrap(text, width, subsequent_indent="   ", break_on_hyphens=False)
     return "\n".join(lines)
-
-
-# ------------------------------------------------------------------------------- warm-up
 
 
 def warm_notebooks(
@@ -879,15 +684,11 @@ def warm_notebooks(
 ) -> list[CheckResult]:
     """Run each notebook once, start to end, to fill JAX's compilation cache.
 
-    Each notebook (a MyST ``.md`` or an ``.ipynb``) runs in a fresh ``python3`` kernel, in its
-    own folder, with this process's environment (so the same data source and cache folders);
-    its outputs are discarded. The notebooks point JAX at
-    :func:`workshop_utils.runtime.jax_cache_dir`, so every model they compile lands there.
-
     Parameters
     ----------
     notebooks : sequence of str or os.PathLike
-        The notebooks to run, in order.
+        The notebooks (MyST ``.md`` or ``.ipynb``), each run in turn in a fresh ``python3``
+        kernel, in its folder, with this process's environment; their outputs are discarded.
     timeout : float, optional
         Seconds one cell may take before the run counts as failed.
 
@@ -896,45 +697,35 @@ def warm_notebooks(
     list of CheckResult
         One per notebook: passed with its run time, or failed with the error and its fix.
     """
-    results = []
-    for notebook in notebooks:
-        path = Path(notebook)
-        name = f"Warm-up: {path.stem}"
-        if not path.is_file():
-            results.append(
-                _failed(name, f"{path} does not exist", "Run `make check` from the repository.")
-            )
-            continue
-        try:
-            import jupytext
-            from nbclient import NotebookClient
-        except ImportError as error:
-            results.append(_failed(name, _error_text(error), INSTALL_FIX))
-            continue
-        import time
+    return [_warm(Path(notebook), timeout) for notebook in notebooks]
 
-        started = time.perf_counter()
-        try:
-            document = jupytext.read(path)
-            NotebookClient(
-                document,
-                timeout=timeout,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(path.parent.resolve())}},
-            ).execute()
-        except Exception as error:  # a failing cell, a dead kernel: report it, try the next one
-            results.append(
-                _failed(
-                    name,
-                    f"{path.name} stopped with an error: {_error_text(error)}"[:500],
-                    "Open the notebook in Jupyter and run it to see the error; the "
-                    "troubleshooting page lists the usual causes.",
-                )
-            )
-            continue
-        elapsed = time.perf_counter() - started
-        results.append(_ok(name, f"{path.name} ran in {elapsed:.0f} s; its models are compiled"))
-    return results
+
+def _warm(path: Path, timeout: float) -> CheckResult:
+    name = f"Warm-up: {path.stem}"
+    if not path.is_file():
+        return _failed(name, f"{path} does not exist", "Run `make check` from the repository.")
+    try:
+        import jupytext
+        from nbclient import NotebookClient
+    except ImportError as error:
+        return _failed(name, _error_text(error), INSTALL_FIX)
+    started = time.perf_counter()
+    try:
+        NotebookClient(
+            jupytext.read(path),
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent.resolve())}},
+        ).execute()
+    except Exception as error:  # a failing cell, a dead kernel: report it, try the next one
+        return _failed(
+            name,
+            f"{path.name} stopped with an error: {_error_text(error)}"[:500],
+            "Open the notebook in Jupyter and run it to see the error; the "
+            "troubleshooting page lists the usual causes.",
+        )
+    elapsed = time.perf_counter() - started
+    return _ok(name, f"{path.name} ran in {elapsed:.0f} s; its models are compiled")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -967,24 +758,23 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(results))
     if not all(result.passed for result in results):
         return 1
-    if args.warm is not None:
-        notebooks = args.warm or sorted(Path("notebooks").glob("*.md"))
-        if not notebooks:
-            print(
-                "No notebooks to warm up in ./notebooks: run the check from the workshop's "
-                "folder, or name the notebooks after --warm."
-            )
-            return 1
+    if args.warm is None:
+        return 0
+    notebooks = args.warm or sorted(Path("notebooks").glob("*.md"))
+    if not notebooks:
         print(
-            f"\nWarming up: running {len(notebooks)} notebooks once so that their models are "
-            "compiled before the workshop (a few minutes)...",
-            flush=True,
+            "No notebooks to warm up in ./notebooks: run the check from the workshop's "
+            "folder, or name the notebooks after --warm."
         )
-        warm = warm_notebooks(notebooks)
-        print(format_table(warm))
-        if not all(result.passed for result in warm):
-            return 1
-    return 0
+        return 1
+    print(
+        f"\nWarming up: running {len(notebooks)} notebooks once so that their models are "
+        "compiled before the workshop (a few minutes)...",
+        flush=True,
+    )
+    warm = warm_notebooks(notebooks)
+    print(format_table(warm))
+    return 0 if all(result.passed for result in warm) else 1
 
 
 if __name__ == "__main__":

@@ -1,30 +1,13 @@
-"""Decode the heading by inverting an encoding model, with or without a temporal prior.
+"""Decode the heading by inverting a Poisson encoding model, with or without a temporal prior.
 
-A Poisson GLM of the population gives, for every time bin, the expected spike count of every cell
-as a function of the heading and of everything else the model sees (its intercept, the cells' own
-recent spikes and each other's). Inverting it on a grid of headings gives the decoder:
-
-1. **Likelihood.** For each bin ``t`` and each heading ``g`` of the grid, the Poisson
-   log-likelihood of all cells' observed counts, :func:`heading_log_likelihood`. The model's log
-   expected count is split in two: ``heading_log_rate[g, n]``, the part that depends on the
-   heading (with the intercept), and ``other_log_rate[t, n]``, everything else (spike history and
-   coupling computed from the *observed* past spikes). :func:`glm_log_rates` builds both from a
-   fitted NeMoS ``PopulationGLM``.
-2. **Posterior, each bin alone** (uniform prior): ``scipy.special.softmax(log_likelihood,
-   axis=1)``, as ``nap.decode_bayes`` does with tuning curves.
-3. **Posterior with a temporal prior**: the heading is a hidden Markov chain on the grid that
-   moves as a random walk (:func:`random_walk_transition`, with the step size measured on the
-   tracked head angle by :func:`step_std_from_heading`, or chosen from the spikes alone by
-   comparing :func:`log_evidence` across step sizes, as sleep needs); :func:`forward_backward`
-   gives each bin's posterior given *all* bins of its segment, past and future.
-
-:func:`decode_posterior` runs 1-3 on pynapple counts and returns the posterior as a
-``TsdFrame``; :func:`posterior_circular_mean`, :func:`circular_error` and
-:func:`circular_interp` turn posteriors into headings and errors.
-
-Every computation works in the floating dtype of its inputs as far as JAX allows: float64 inputs
-are computed in float64 when ``jax_enable_x64`` is on, in float32 otherwise. This module never
-switches that option (the notebooks do, before fitting).
+:func:`heading_log_likelihood` scores every heading of a grid in every bin, the model's log rate
+split by :func:`glm_log_rates` into a heading part and the rest (history and coupling from the
+*observed* past). Each bin alone, the posterior is the softmax of that log-likelihood; with a
+prior, the heading is a hidden Markov chain moving as a random walk
+(:func:`random_walk_transition`, its step from the tracked head, :func:`step_std_from_heading`,
+or from the spikes alone, :func:`log_evidence`, as sleep needs), and :func:`forward_backward`
+gives each bin's posterior given all bins of its segment, past and future. Computations keep the
+inputs' float dtype as far as JAX allows; this module never switches ``jax_enable_x64``.
 """
 
 from __future__ import annotations
@@ -52,9 +35,6 @@ __all__ = [
 ]
 
 TWO_PI = 2 * np.pi
-
-
-# ------------------------------------------------------------------------------ validation
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
@@ -89,15 +69,11 @@ def _check_segment_starts(segment_starts: Sequence[int] | None, n_bins: int) -> 
     return is_start
 
 
-# ------------------------------------------------------------------------------ likelihood
-
-
 @jax.jit
 def _log_likelihood(counts: jax.Array, heading_log_rate: jax.Array, other_log_rate: jax.Array):
-    # sum_n exp(a[t, n] + h[g, n]) = exp(a) @ exp(h).T: a (T, G) matrix product instead of a
-    # (T, G, N) array. Each cell's largest heading term moves to the other factor, so that
-    # exp(h - max) <= 1 and exp(a + max) is that cell's largest expected count at t: neither
-    # factor overflows where the product would not.
+    # sum_n exp(a[t, n] + h[g, n]) = exp(a) @ exp(h).T, a (T, G) product instead of a (T, G, N)
+    # array. Each cell's largest heading term moves to the other factor: exp(h - max) <= 1 and
+    # exp(a + max) is that cell's largest expected count, so neither factor overflows alone.
     shift = jnp.max(heading_log_rate, axis=0)
     expected = jnp.exp(other_log_rate + shift) @ jnp.exp(heading_log_rate - shift).T
     per_bin = jnp.sum(counts * other_log_rate - gammaln(counts + 1), axis=1, keepdims=True)
@@ -109,24 +85,17 @@ def heading_log_likelihood(
 ) -> np.ndarray:
     """Return the Poisson log-likelihood of every bin's counts under every heading of a grid.
 
-    With ``log mu[t, g, n] = heading_log_rate[g, n] + other_log_rate[t, n]`` the log expected
-    count of cell ``n`` in bin ``t`` if the heading were ``g``, the result is
-    ``sum_n log Poisson(counts[t, n]; mu[t, g, n])``, the full log-probability mass, ``log y!``
-    included (that term does not depend on the heading, so it changes no posterior). It is
-    computed with JAX as matrix products, without a Python loop over bins and without a
-    (T, G, N) array.
+    ``sum_n log Poisson(counts[t, n]; exp(heading_log_rate[g, n] + other_log_rate[t, n]))``,
+    ``log y!`` included, computed as matrix products without a (T, G, N) array.
 
     Parameters
     ----------
     counts : array-like or pynapple.TsdFrame, shape (T, N)
         Spike counts of N cells in T bins (non-negative).
     heading_log_rate : array-like, shape (G, N)
-        The part of each cell's log expected count per bin that depends on the heading, at each
-        of the G headings of the grid (may include the intercept).
+        Heading part of each cell's log expected count per bin at G grid headings (+ intercept).
     other_log_rate : array-like, shape (T, N) or (N,), optional
-        Everything else in the log expected count: intercept (if not in ``heading_log_rate``),
-        spike history and coupling computed from the observed past. One row per bin, or one
-        row for all bins. Default: zeros.
+        The rest of the log expected count (e.g. history and coupling). Default: zeros.
 
     Returns
     -------
@@ -148,11 +117,9 @@ def heading_log_likelihood(
             f"heading_log_rate must have shape (n_headings, {n_cells}), one column per cell of "
             f"counts; got {heading_log_rate.shape}."
         )
-    other_log_rate = (
-        np.zeros(n_cells, dtype=heading_log_rate.dtype)
-        if other_log_rate is None
-        else np.asarray(other_log_rate)
-    )
+    if other_log_rate is None:
+        other_log_rate = np.zeros(n_cells, dtype=heading_log_rate.dtype)
+    other_log_rate = np.asarray(other_log_rate)
     if other_log_rate.shape not in {(n_bins, n_cells), (n_cells,)}:
         raise ValueError(
             f"other_log_rate must have shape ({n_bins}, {n_cells}) like counts, or ({n_cells},); "
@@ -177,9 +144,6 @@ def heading_log_likelihood(
     return np.asarray(result)
 
 
-# ------------------------------------------------------------------------------ prior
-
-
 def _grid_step(grid: Any) -> tuple[np.ndarray, float]:
     """Check that a grid covers the circle in equal steps; return it and its step."""
     grid = np.asarray(grid, dtype=float)
@@ -198,32 +162,23 @@ def _grid_step(grid: Any) -> tuple[np.ndarray, float]:
 def random_walk_transition(grid: Any, step_std: float) -> np.ndarray:
     """Return the log transition matrix of a random walk of the heading on a circular grid.
 
-    Entry ``[i, j]`` is the log-probability that the heading moves from ``grid[i]`` to
-    ``grid[j]`` in one bin; each row sums to 1. The walk is the continuous-time random walk
-    between neighbouring grid points (the grid's counterpart of Brownian motion) run for one bin,
-    at the rate that gives its steps a variance of exactly ``step_std**2``: the probability of a
-    move of ``d`` grid steps is ``sum_m exp(-x) I_{d + m G}(x)``, with ``x = step_std**2 /
-    step**2``, ``I`` the modified Bessel function and ``m`` the turns around the circle.
-
-    Why not a Gaussian evaluated at the grid points: at 10 ms bins the head turns about 1° per
-    bin, far less than the 5.9° between the points of a 61-point grid. A Gaussian of that width
-    sampled at the grid points gives the neighbours a probability below 1e-7, so the chain
-    would hardly ever move (a far smaller variance than asked for). The walk used here keeps the
-    variance right at any width and becomes the wrapped Gaussian when ``step_std`` is several
-    grid steps.
+    The continuous-time walk between neighbouring grid points, run for one bin at the rate that
+    gives its steps a variance of exactly ``step_std**2``: a move of ``d`` steps has probability
+    ``sum_m exp(-x) I_{d + m G}(x)``, ``x = (step_std / step)**2``, ``m`` the turns. Not a Gaussian
+    sampled at the grid points: a 1° step per bin on a 5.9° grid would give the neighbours below
+    1e-7 and the chain would hardly move; this walk keeps the variance at any width.
 
     Parameters
     ----------
     grid : array-like, shape (G,)
         Headings (rad) covering the circle in G equal increasing steps.
     step_std : float
-        Standard deviation of the heading's change in one bin (rad), e.g. from
-        :func:`step_std_from_heading`.
+        Standard deviation of the heading's change in one bin (rad).
 
     Returns
     -------
     np.ndarray, shape (G, G)
-        Log transition probabilities (float64), rows: from, columns: to.
+        Log transition probabilities (float64), rows: from, columns: to; each row sums to 1.
 
     Raises
     ------
@@ -254,21 +209,14 @@ def step_std_from_heading(
 ) -> float:
     """Estimate the random walk's step size from a heading sampled once per decoding bin.
 
-    The heading is unwrapped within each segment, its change over ``lag_bins`` bins taken, and
-    the step size is ``sqrt(mean(change**2) / lag_bins)``: the standard deviation per bin (around
-    zero, since a random walk has no drift) of a random walk that spreads as much as the heading
-    does over ``lag_bins`` bins. Real heads turn smoothly, so over a few bins they move more
-    than a random walk with the one-bin step size would; a lag of the order of the time over
-    which the decoder accumulates evidence (tens of bins at 10 ms) matches the prior to that
-    scale. Measured on the stand-in's wake (10 ms bins): 0.016 rad at lag 1, 0.049 rad at lag
-    10; decoding 10 held-out minutes with a GLM and the prior, the median error was 6.2° with
-    the lag-1 step and 4.2° with the lag-10 step (4.3° at lag 20, 4.7° at lag 50).
+    ``sqrt(mean(change**2) / lag_bins)`` over the unwrapped changes within segments: the step of
+    a driftless walk spreading as much over ``lag_bins``. Heads turn smoothly, so a lag like the
+    decoder's evidence window fits better (stand-in wake: 6.2° median error at lag 1, 4.2° at 10).
 
     Parameters
     ----------
     heading : array-like or pynapple.Tsd, shape (T,)
-        Heading (rad), one value per decoding bin (e.g. the tracked head angle interpolated at
-        the bin centres with :func:`circular_interp`).
+        Heading (rad), one value per decoding bin.
     lag_bins : int, optional
         Lag over which the change is measured (bins).
     segment_starts : sequence of int, optional
@@ -294,27 +242,15 @@ def step_std_from_heading(
     if not (isinstance(lag_bins, int | np.integer) and lag_bins >= 1):
         raise ValueError(f"lag_bins must be a positive integer; got {lag_bins!r}.")
     bounds = np.flatnonzero(_check_segment_starts(segment_starts, heading.size))
-    changes = []
-    for start, stop in zip(bounds, [*bounds[1:], heading.size], strict=True):
-        unwrapped = np.unwrap(heading[start:stop])
-        changes.append(unwrapped[lag_bins:] - unwrapped[:-lag_bins])
-    changes = np.concatenate(changes)
+    segments = [np.unwrap(segment) for segment in np.split(heading, bounds[1:])]
+    changes = np.concatenate([segment[lag_bins:] - segment[:-lag_bins] for segment in segments])
     if changes.size == 0:
         raise ValueError(f"No segment is longer than lag_bins={lag_bins} bins.")
     return float(np.sqrt(np.mean(changes**2) / lag_bins))
 
 
-# ------------------------------------------------------------------------------ posterior
-
-
 def _log_matvec(log_vector, transition, transpose=False):
-    """``log(exp(log_vector) @ transition)`` (or ``transition @ ...`` with ``transpose``).
-
-    The same sum as ``logsumexp(log_vector[:, None] + log(transition), axis=0)``, shifted by the
-    largest entry so that ``exp`` cannot overflow: one matrix-vector product and G exponentials
-    per bin instead of G² (the decoders' grids make that about ten times faster). A transition
-    below the smallest float (about e^-745) counts as impossible.
-    """
+    """``log(exp(log_vector) @ transition)``, shifted not to overflow: G exponentials, not G²."""
     shift = jnp.max(log_vector)
     weights = jnp.exp(log_vector - shift)
     return shift + jnp.log(transition @ weights if transpose else weights @ transition)
@@ -329,9 +265,8 @@ def _forward(log_likelihood, log_transition, log_initial, is_start):
         log_likelihood_t, start = inputs
         predicted = _log_matvec(previous, transition)
         joint = jnp.where(start, log_initial, predicted) + log_likelihood_t
-        # Normalised at every bin: messages stay near 0 instead of summing T log-likelihoods
-        # (float32 would lose all precision after a few thousand bins). The normaliser is
-        # log p(bin t | earlier bins of its segment).
+        # Normalised at every bin, or float32 would lose all precision summing T log-likelihoods;
+        # the normaliser is log p(bin t | earlier bins of its segment).
         normaliser = logsumexp(joint)
         return joint - normaliser, (joint - normaliser, normaliser)
 
@@ -414,29 +349,21 @@ def forward_backward(
 ) -> np.ndarray:
     """Return the posterior of a hidden Markov chain over a grid, given all bins of each segment.
 
-    The forward-backward algorithm with ``jax.lax.scan``, its messages kept as logarithms (each
-    step is one matrix-vector product, shifted by the message's largest entry): the forward
-    pass carries the posterior given the bins up to ``t``, the backward pass the likelihood of
-    the bins after ``t``; both are renormalised at every bin. A transition probability below
-    the smallest float (about e^-745) counts as impossible. The chain restarts
-    at every segment start: bin ``s`` in ``segment_starts`` gets the initial distribution as its
-    prior, and nothing flows across it in either direction, so decoding several intervals in one
-    call is the same as decoding each alone.
+    The forward pass gives the posterior given bins up to ``t``, the backward pass the likelihood
+    of the bins after ``t``: their product conditions on the whole segment. Log messages are
+    renormalised every bin; a transition below about e^-745 counts as impossible. Nothing flows
+    across a segment start, so decoding intervals together equals decoding each alone.
 
     Parameters
     ----------
     log_likelihood : array-like, shape (T, G)
-        Log-likelihood of each bin's data under each state (e.g.
-        :func:`heading_log_likelihood`).
+        Log-likelihood of each bin's data under each state.
     log_transition : array-like, shape (G, G)
-        Log transition probabilities, rows: from, columns: to; each row must sum to 1 (e.g.
-        :func:`random_walk_transition`).
+        Log transition probabilities, rows (from) summing to 1, columns: to.
     log_initial : array-like, shape (G,), optional
         Log-probabilities of the state at each segment start. Default: uniform.
     segment_starts : sequence of int, optional
-        Indices of the bins where a new segment starts (bin 0 always does); repeated indices
-        and the index T (empty segments) are allowed. For pynapple data,
-        ``np.searchsorted(counts.t, counts.time_support.start)``.
+        Bins starting a segment (bin 0 always does; repeats and T are allowed).
 
     Returns
     -------
@@ -446,8 +373,8 @@ def forward_backward(
     Raises
     ------
     ValueError
-        If shapes do not match, a row of the transition matrix or the initial distribution does
-        not sum to 1, a value is NaN, or a segment start is out of range.
+        If shapes do not match, probabilities do not sum to 1, a value is NaN, or a segment start
+        is out of range.
     """
     chain = _chain_inputs(log_likelihood, log_transition, log_initial, segment_starts)
     return np.asarray(_forward_backward(*chain))
@@ -461,9 +388,8 @@ def log_evidence(
 ) -> float:
     """Return the log-probability of all the data under the chain, summed over segments.
 
-    The sum of the forward pass's log normalisers, ``sum_t log p(bin t | earlier bins of its
-    segment)``: the marginal likelihood of the random-walk model, so comparing it across step
-    sizes chooses the step from the spikes alone (where no head angle is tracked, as in sleep).
+    ``sum_t log p(bin t | earlier bins)``: the marginal likelihood, so comparing it across step
+    sizes chooses the step from the spikes alone where no head is tracked (sleep).
 
     Parameters
     ----------
@@ -473,8 +399,7 @@ def log_evidence(
     Returns
     -------
     float
-        Log evidence (in the units of ``log_likelihood``: with the full Poisson likelihood of
-        :func:`heading_log_likelihood`, the log-probability of the spike counts).
+        Log evidence, in the units of ``log_likelihood``.
 
     Raises
     ------
@@ -496,36 +421,32 @@ def decode_posterior(
 ) -> Any:
     """Decode the heading posterior of pynapple counts, bin by bin or with a temporal prior.
 
-    Bins where ``other_log_rate`` is NaN (the first bins of each interval, before a history
-    basis has a full window) are left out; the time support stays that of ``counts``, and with a
-    prior the chain restarts at the first decoded bin of every interval.
+    Bins where ``other_log_rate`` is NaN (no full history window yet) are left out; with a prior
+    the chain restarts at the first decoded bin of every interval of the time support.
 
     Parameters
     ----------
     counts : pynapple.TsdFrame, shape (T, N)
         Spike counts, one column per cell.
     heading_log_rate : array-like, shape (G, N)
-        Heading part of the log expected counts on the grid (see
-        :func:`heading_log_likelihood`).
+        Heading part of the log expected counts on the grid.
     other_log_rate : array-like, shape (T, N) or (N,), or None
-        The rest of the log expected counts (NaN where undefined), or None.
+        The rest of the log expected counts (NaN where undefined).
     grid : array-like, shape (G,)
         Headings of the grid (rad); the columns of the result.
     log_transition : array-like, shape (G, G), optional
-        Log transition matrix (:func:`random_walk_transition`). Default: none, each bin is
-        decoded alone with a uniform prior.
+        Log transition matrix; None decodes each bin alone.
 
     Returns
     -------
     pynapple.TsdFrame
-        Posterior probabilities, one row per decoded bin, one column per heading of the grid.
+        Posterior probabilities, one row per decoded bin, one column per grid heading.
 
     Raises
     ------
     ValueError
-        If ``counts`` is not a pynapple TsdFrame, the grid does not have one heading per row
-        of ``heading_log_rate``, or no bin is left to decode (see also
-        :func:`heading_log_likelihood` and :func:`forward_backward`).
+        If ``counts`` is not a TsdFrame, the grid does not match ``heading_log_rate``, no bin is
+        left, or as :func:`heading_log_likelihood` and :func:`forward_backward`.
     """
     import pynapple as nap
     from scipy.special import softmax
@@ -562,9 +483,6 @@ def decode_posterior(
     return nap.TsdFrame(t=times, d=posterior, columns=grid, time_support=counts.time_support)
 
 
-# ------------------------------------------------------------------------------ GLM
-
-
 def glm_log_rates(
     model: Any,
     basis: Any,
@@ -574,28 +492,19 @@ def glm_log_rates(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Split a fitted NeMoS Poisson GLM's log expected counts into heading and other parts.
 
-    For a model fitted on ``basis.compute_features(head_angle, *others)``, the log expected
-    count is ``intercept + features @ coef``; its heading part is the heading component of the
-    basis evaluated on the grid times its coefficients (plus the intercept), and its other part
-    is every other component computed from its inputs (e.g. the observed counts for a coupling
-    basis) times their coefficients. Only public NeMoS API is used (indexing a basis by label,
-    ``compute_features`` on a scikit-learn clone of a component, ``split_by_feature``,
-    ``coef_``, ``intercept_``).
+    For a model fitted on ``basis.compute_features(head_angle, *others)``: the intercept plus the
+    heading component's term on the grid, and the sum of the other components' terms.
 
     Parameters
     ----------
     model : nemos.glm.PopulationGLM
         A fitted model with Poisson observations and an exponential link.
     basis : nemos basis
-        The basis whose features the model was fitted on, e.g.
-        ``CyclicBSplineEval(..., bounds=(0, 2 * np.pi), label="head_direction")
-        + RaisedCosineLogConv(..., label="coupling")``, or the heading component alone.
+        The basis the model was fitted on, its heading component with ``bounds=(0, 2 * np.pi)``.
     grid : array-like, shape (G,)
         Headings (rad) at which to evaluate the heading part.
     inputs : mapping of str to array-like, optional
-        The input of every component other than the heading, by label, e.g.
-        ``{"coupling": counts}`` (the counts being decoded, so the history is the observed
-        past).
+        Input of every other component by label, e.g. ``{"coupling": counts}`` (observed past).
     heading_label : str, optional
         Label of the heading component.
 
@@ -604,14 +513,13 @@ def glm_log_rates(
     heading_log_rate : np.ndarray, shape (G, N)
         Intercept plus heading term of each cell's log expected count, at each grid heading.
     other_log_rate : np.ndarray, shape (T, N), or None
-        Sum of the other components' terms per bin (NaN where a convolution window is not yet
-        full), or None if the basis has no other component.
+        The other terms per bin (NaN before a full convolution window); None if there are none.
 
     Raises
     ------
     ValueError
         If the model is not fitted, not Poisson with an exponential link, the heading component
-        has no ``bounds`` (its features would depend on the range of the data), the grid falls
+        has no ``bounds`` (its features would depend on the data's range) or the grid falls
         outside them, or an input is missing.
     """
     import nemos as nmo
@@ -635,8 +543,7 @@ def glm_log_rates(
             f"The basis has no component labelled {heading_label!r} (its labels: {labels}); "
             "pass heading_label=..."
         )
-    heading_basis = basis[heading_label]
-    bounds = getattr(heading_basis, "bounds", None)
+    bounds = getattr(basis[heading_label], "bounds", None)
     if bounds is None:
         raise ValueError(
             f"The {heading_label!r} basis has no bounds, so its features depend on the range of "
@@ -665,35 +572,24 @@ def glm_log_rates(
         return features.reshape(features.shape[0], -1) @ weights
 
     heading_log_rate = intercept.reshape(1, n_cells) + term(heading_label, grid)
-    other_log_rate = None
-    for label in others:
-        contribution = term(label, inputs[label])
-        other_log_rate = contribution if other_log_rate is None else other_log_rate + contribution
-    return heading_log_rate, other_log_rate
-
-
-# ------------------------------------------------------------------------------ headings
+    terms = [term(label, inputs[label]) for label in others]
+    return heading_log_rate, (sum(terms[1:], terms[0]) if terms else None)
 
 
 def posterior_circular_mean(posterior: Any, grid: Any | None = None) -> Any:
-    """Return the circular mean of each bin's posterior: the direction of its mean unit vector.
-
-    Unlike the most probable grid point, it is not quantised to the grid and uses the whole
-    distribution.
+    """Return the circular mean of each bin's posterior, which unlike its mode is not quantised.
 
     Parameters
     ----------
     posterior : array-like, shape (T, G), or pynapple.TsdFrame
-        Posterior probabilities (rows need not be normalised), e.g. from
-        :func:`decode_posterior` or ``nap.decode_bayes``.
+        Posterior probabilities (rows need not be normalised).
     grid : array-like, shape (G,), optional
         Heading of each column (rad). Default: the TsdFrame's columns.
 
     Returns
     -------
     np.ndarray or pynapple.Tsd
-        Heading per bin in [0, 2π) (a Tsd with the posterior's times and time support when the
-        posterior is a TsdFrame).
+        Heading per bin in [0, 2π); a Tsd with the times and time support of a TsdFrame.
 
     Raises
     ------
@@ -733,10 +629,7 @@ def circular_error(a: Any, b: Any) -> np.ndarray:
 
 
 def circular_interp(x: Any, xp: Any, fp: Any) -> np.ndarray:
-    """Interpolate angles like ``np.interp``, going the short way around the circle.
-
-    Plain linear interpolation between 6.2 and 0.1 rad gives about 3.1 rad, the opposite
-    direction; unwrapping first gives about 0.0 rad.
+    """Interpolate angles like ``np.interp``, the short way around the circle (6.2 to 0.1 via 0).
 
     Parameters
     ----------

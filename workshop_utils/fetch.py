@@ -1,35 +1,11 @@
 """Download the workshop data, or fall back to the synthetic stand-in, and cache it.
 
-The notebooks call :func:`fetch_data` with a file name and get a local path back. Environment
-variables control where the data comes from and where it is kept:
-
-``WORKSHOP_DATA_SOURCE``
-    ``auto`` (default): the cached real file, else a download from OSF; when that fails (no
-    network, a proxy, a firewall, a full disk, another process holding the download), the
-    synthetic stand-in, with a ``UserWarning`` that says why and how to get the real data.
-    ``real``: the real file or an error (use it to publish the website). ``synthetic``: always
-    the stand-in (tests, CI, offline teaching).
-``WORKSHOP_DATA_DIR``
-    The cache folder, an absolute path; by default the user cache folder
-    (``~/.cache/workshop_utils`` on Linux). The stand-in lives in its ``synthetic/`` subfolder.
-``WORKSHOP_DATA_MIRROR``
-    The ``http://`` or ``https://`` base address of a mirror serving the files under their own
-    names, e.g. a laptop in a workshop room without OSF access. The sha256 check still applies.
-``WORKSHOP_DATA_TIMEOUT``
-    Seconds a download may take in all (default 300), retries included. Besides, a connection
-    must open within :data:`CONNECT_TIMEOUT` seconds and a transfer may stall for at most
-    :data:`READ_TIMEOUT` seconds.
-``WORKSHOP_DATA_LOCK_TIMEOUT``
-    Seconds to wait while another process fetches the same file (default 120).
-
-Every download is checked against its published sha256: a corrupt or tampered file is never
-returned. Files are written under a temporary ``.partial-`` name and moved into place once
-complete, readable by everyone (mode 0644) so that an instructor's cache can be shared. Writers
-hold an operating-system lock (``filelock``), which dies with its process: a killed kernel or
-``make data`` never blocks the next run, and that run deletes the partial files it left.
-
-Before a workshop, fetch everything once with ``python -m workshop_utils.fetch``. The setup
-check (:mod:`workshop_utils.check`) asks :func:`resolve` what a fetch would do.
+Settings (each in the table of book/data.md): ``$WORKSHOP_DATA_SOURCE`` (``auto``: the real
+file, else the stand-in with a ``UserWarning`` saying why; ``real``; ``synthetic``),
+``$WORKSHOP_DATA_DIR``, ``$WORKSHOP_DATA_MIRROR``, ``$WORKSHOP_DATA_TIMEOUT``,
+``$WORKSHOP_DATA_LOCK_TIMEOUT``. Downloads are checked against their sha256, written under a
+``.partial-`` name and moved into place (mode 0644), under an OS lock (``filelock``) that dies
+with its process, so it never goes stale.
 """
 
 from __future__ import annotations
@@ -39,6 +15,7 @@ import contextlib
 import errno
 import hashlib
 import html
+import itertools
 import math
 import os
 import threading
@@ -108,6 +85,8 @@ DOWNLOAD_RETRIES = 2
 """Extra attempts after a dropped connection or a server error (5xx, 429); never after others."""
 SUPPORTED_SCHEMES = ("http", "https")
 CHUNK_SIZE = 64 * 1024
+STAND_IN_LOCK = "stand-in"
+"""Name of the lock (``.stand-in.lock``) held while the stand-in is generated."""
 
 
 @dataclass(frozen=True)
@@ -116,14 +95,9 @@ class DataFile:
 
     Attributes
     ----------
-    name : str
-        File name, as passed to :func:`fetch_data`.
-    url : str
-        Download address.
-    sha256 : str
-        Published sha256 of the file (hex).
-    description : str
-        What the file is.
+    name, url, sha256, description : str
+        File name (as passed to :func:`fetch_data`), download address, published sha256 (hex),
+        what the file is.
     """
 
     name: str
@@ -135,9 +109,7 @@ class DataFile:
 REGISTRY: dict[str, DataFile] = {
     "Mouse32-140822.nwb": DataFile(
         name="Mouse32-140822.nwb",
-        # OSF's current address form (since October 2025); the old
-        # https://osf.io/jb2gd/download no longer works. NeMoS's registry lists the same file,
-        # address and hash (a test checks that they agree).
+        # OSF's address since October 2025 (not .../jb2gd/download); a test checks NeMoS's agrees.
         url="https://osf.io/download/jb2gd/",
         sha256="1a919a033305b8f58b5c3e217577256183b14ed5b436d9c70989dee6dafe0f35",
         description=(
@@ -158,16 +130,10 @@ class DataDownloadError(RuntimeError):
     fix : str
         What the reader can do about it.
     kind : str
-        The kind of cause: ``"settings"`` (a setting is wrong, e.g. an unsupported mirror
-        address), ``"cache"`` (something in the cache folder is in the way), ``"storage"`` (the
-        cache cannot be written: read-only, disk full), ``"busy"`` (another process is fetching
-        the file), ``"network"`` (no connection, a timeout) or ``"server"`` (an HTTP error, an
-        HTML page or a file that fails its sha256 check).
-
-    Attributes
-    ----------
-    reason, fix, kind : str
-        As given.
+        The cause: ``"settings"`` (a wrong setting), ``"cache"`` (something in the cache folder
+        is in the way), ``"storage"`` (read-only, disk full), ``"busy"`` (another process is
+        fetching the file), ``"network"`` (no connection, a timeout) or ``"server"`` (an HTTP
+        error, an HTML page, a file failing its sha256 check).
     """
 
     KINDS = ("settings", "cache", "storage", "busy", "network", "server")
@@ -176,9 +142,7 @@ class DataDownloadError(RuntimeError):
         if kind not in self.KINDS:
             raise ValueError(f"kind={kind!r} is not one of {', '.join(self.KINDS)}")
         super().__init__(f"{reason}. {fix}")
-        self.reason = reason
-        self.fix = fix
-        self.kind = kind
+        self.reason, self.fix, self.kind = reason, fix, kind
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reason, self.fix, self.kind))
@@ -192,7 +156,15 @@ class _LockBusy(TimeoutError):
     """Another process held a lock for longer than the lock timeout."""
 
 
-# ----------------------------------------------------------------------------- configuration
+_WRITE_FIX = (
+    f"Point {DATA_DIR_ENV} to a folder you can write to, e.g. "
+    f"export {DATA_DIR_ENV}=$HOME/workshop-data"
+)
+_NETWORK_FIX = (
+    "Check your network, proxy or SSL certificates (see the troubleshooting page), "
+    "pre-download it on a connected machine with `python -m workshop_utils.fetch`, or set "
+    f"{DATA_SOURCE_ENV}=synthetic to use the synthetic stand-in."
+)
 
 
 def cache_dir() -> Path:
@@ -206,8 +178,7 @@ def cache_dir() -> Path:
     Raises
     ------
     ValueError
-        If ``$WORKSHOP_DATA_DIR`` is a relative path: notebooks run from their own folder, so
-        a relative cache would be a different folder for each of them.
+        If ``$WORKSHOP_DATA_DIR`` is relative (each notebook folder would have its own cache).
     """
     configured = folder_from_environment(
         DATA_DIR_ENV,
@@ -307,26 +278,6 @@ def _data_file(name: str) -> DataFile:
     return REGISTRY[name]
 
 
-def _write_fix() -> str:
-    return (
-        f"Point {DATA_DIR_ENV} to a folder you can write to, e.g. "
-        f"export {DATA_DIR_ENV}=$HOME/workshop-data"
-    )
-
-
-def _writable_folder(folder: Path) -> Path:
-    """Create the folder if needed and make sure files can be written in it."""
-    problem = storage_problem(folder)
-    if problem is None:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            problem = f"cannot create {folder} ({error.strerror or error})"
-    if problem is not None:
-        raise PermissionError(f"Cannot write the workshop data: {problem}. {_write_fix()}")
-    return folder
-
-
 def _scheme_problem(url: str) -> str | None:
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme in SUPPORTED_SCHEMES:
@@ -335,18 +286,6 @@ def _scheme_problem(url: str) -> str | None:
         return f"{shown_url(url)} is a file:// address, which is not supported"
     described = f"the scheme {scheme}://" if scheme else "no http:// or https:// scheme"
     return f"{shown_url(url)} has {described}; only http:// and https:// addresses are supported"
-
-
-def _scheme_error(name: str, url: str, folder: Path) -> DataDownloadError | None:
-    problem = _scheme_problem(url)
-    if problem is None:
-        return None
-    return DataDownloadError(
-        f"Cannot download {name}: {problem}",
-        f"Set {DATA_MIRROR_ENV} to an http:// address (serve a folder with `python -m "
-        f"http.server` in it), or copy {name} into {folder} yourself.",
-        "settings",
-    )
 
 
 def _cache_state(path: Path, sha256: str) -> tuple[bool, str]:
@@ -369,7 +308,6 @@ def _lock_path(folder: Path, name: str) -> Path:
 
 
 def _lock_problem(path: Path) -> str | None:
-    """Say why ``path`` cannot serve as a lock file, or None."""
     if path.is_symlink():
         return f"{path} is a symbolic link, not a lock file"
     if os.path.lexists(path) and not path.is_file():
@@ -396,11 +334,7 @@ def _lock_busy(path: Path) -> bool:
 
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
-    """Hold an operating-system lock on ``path``; the lock dies with its process.
-
-    ``filelock`` uses ``flock`` on Unix and ``LockFileEx`` on Windows: a process killed with
-    the lock held releases it at once, so there are no stale locks to detect by age.
-    """
+    """Hold an OS lock on ``path`` (``flock``, ``LockFileEx``): it dies with its process."""
     import filelock
 
     problem = _lock_problem(path)
@@ -427,48 +361,30 @@ def _remove_partials(folder: Path, prefix: str) -> None:
             leftover.unlink(missing_ok=True)
 
 
-# --------------------------------------------------------------------------------- resolution
-
-
 @dataclass(frozen=True)
 class Resolution:
     """What :func:`fetch_data` would do for one file now, found without downloading it.
 
     Attributes
     ----------
-    name : str
-        The file.
-    source : str
-        ``"auto"``, ``"real"`` or ``"synthetic"``.
-    folder : Path
-        The cache folder (absolute).
-    url : str
-        The download address (the mirror's when :data:`DATA_MIRROR_ENV` is set).
+    name, source, url : str
+        The file; ``"auto"``, ``"real"`` or ``"synthetic"``; its address (the mirror's if set).
     mirror : str or None
         The mirror's base address, if one is set.
-    path : Path
-        Where the real file is cached.
-    cached : bool
-        Whether ``path`` holds the file with its published sha256.
+    folder, path : Path
+        The cache folder (absolute), and where the real file is cached in it.
+    cached, has_stand_in : bool
+        Whether ``path`` holds the file with its published sha256; whether it has a stand-in.
     found : str
-        What is at ``path``, in words (``"real recording cached, sha256 OK"``, ``"... not
-        cached"``, ``"... is a folder, not the file"``...).
-    has_stand_in : bool
-        Whether the file has a synthetic stand-in.
-    stand_in : Path or None
-        The cached stand-in, when it is complete and untampered.
-    null_control : Path or None
-        The cached null control of the stand-in (what ``ground_truth`` compares with), when it
-        is complete and untampered.
+        What is at ``path``, in words (``"... not cached"``, ``"... is a folder, not the file"``).
+    stand_in, null_control : Path or None
+        The cached stand-in and its null control, when complete and untampered.
     stand_in_problem : DataDownloadError or None
-        Why the stand-in or its null control could not be generated (their folder cannot be
-        written, or its lock file is not a file), with the fix, when one is not cached.
+        Why the stand-in or null control, when not cached, cannot be generated, with the fix.
     problem : DataDownloadError or None
-        Why the real file cannot be obtained now, when it is not cached: the error
-        :func:`fetch_data` would meet (and, with ``source="auto"``, fall back on). Local causes
-        are looked for first, then a lock held by another process, then the answer at ``url``
-        (only when a probe was asked for). None when the download should work, or the source
-        is ``"synthetic"``.
+        The error :func:`fetch_data` would meet for the real file (and with ``"auto"`` fall back
+        on): local causes first, then a lock held by another process, then the probe of ``url``.
+        None when it is cached, the download should work or the source is ``"synthetic"``.
     """
 
     name: str
@@ -503,9 +419,9 @@ def resolve(
     folder : str or os.PathLike, optional
         The cache folder; default :func:`cache_dir`.
     probe : callable, optional
-        ``probe(url)`` returning the :class:`DataDownloadError` a download from ``url`` would
-        meet, or None; e.g. :func:`url_problem`. Called only when the real file is needed and
-        nothing local is in the way. Default: no probe (no network access).
+        ``probe(url)`` returning the :class:`DataDownloadError` a download would meet, or None
+        (e.g. :func:`url_problem`); called only when the real file is needed and nothing local
+        is in the way. Default: no probe (no network access).
 
     Returns
     -------
@@ -515,10 +431,9 @@ def resolve(
     Raises
     ------
     ValueError
-        If the name, the source or a setting (e.g. a relative ``$WORKSHOP_DATA_DIR``) is
-        invalid.
+        If the name, the source or a setting (e.g. a relative ``$WORKSHOP_DATA_DIR``) is invalid.
     """
-    from . import synthetic  # the generator is imported only when its files are needed
+    from . import synthetic
 
     data_file = _data_file(name)
     chosen = _source(source)
@@ -530,7 +445,7 @@ def resolve(
     has_stand_in = _has_stand_in(name)
     stand_in = null_control = stand_in_problem = None
     if has_stand_in:
-        directory = _stand_in_folder(folder)
+        directory = folder / "synthetic"
         if directory.is_dir():
             stand_in = synthetic.cached_stand_in(directory)
             null_control = synthetic.cached_stand_in(directory, null_control=True)
@@ -562,11 +477,15 @@ def resolve(
 
 
 def _local_problem(data_file: DataFile, folder: Path, url: str) -> DataDownloadError | None:
-    """Return what, here, stands in the way of downloading ``data_file``, or None."""
     name = data_file.name
-    scheme = _scheme_error(name, url, folder)
+    scheme = _scheme_problem(url)
     if scheme is not None:
-        return scheme
+        return DataDownloadError(
+            f"Cannot download {name}: {scheme}",
+            f"Set {DATA_MIRROR_ENV} to an http:// address (serve a folder with `python -m "
+            f"http.server` in it), or copy {name} into {folder} yourself.",
+            "settings",
+        )
     target = folder / name
     if target.is_dir():
         return DataDownloadError(
@@ -583,7 +502,7 @@ def _local_problem(data_file: DataFile, folder: Path, url: str) -> DataDownloadE
         )
     storage = storage_problem(folder)
     if storage is not None:
-        return DataDownloadError(f"Cannot save {name}: {storage}", _write_fix(), "storage")
+        return DataDownloadError(f"Cannot save {name}: {storage}", _WRITE_FIX, "storage")
     return None
 
 
@@ -597,9 +516,6 @@ def _busy_error(name: str, lock: Path, detail: str | None = None) -> DataDownloa
     )
 
 
-# ------------------------------------------------------------------------------------ fetch
-
-
 def fetch_data(name: str, source: str | None = None, *, null_control: bool = False) -> str:
     """Return the local path of a workshop data file, downloading it if needed.
 
@@ -611,21 +527,18 @@ def fetch_data(name: str, source: str | None = None, *, null_control: bool = Fal
         Where the data comes from; default: ``$WORKSHOP_DATA_SOURCE``, else ``"auto"``.
     null_control : bool, optional
         Return the stand-in's null control (the same simulation with every coupling set to
-        zero) instead of the stand-in. Only with ``source="synthetic"``: the real recording has
-        no such twin.
+        zero); only with ``source="synthetic"``.
 
     Returns
     -------
     str
-        Absolute path of the real file, or of the synthetic stand-in (``source="synthetic"``,
-        or ``"auto"`` when the real file could not be obtained, with a ``UserWarning`` naming
-        the cause and its fix).
+        Absolute path of the real file, or of the synthetic stand-in (``source="synthetic"``, or
+        ``"auto"`` when the real file could not be obtained, with a ``UserWarning`` saying why).
 
     Raises
     ------
     ValueError
-        If the name, the source or a setting is invalid, or a stand-in is asked for a file
-        without one.
+        If the name, the source or a setting is invalid, or the file has no stand-in.
     DataDownloadError
         With ``source="real"``, if the file cannot be downloaded, saved or verified.
     PermissionError
@@ -669,20 +582,10 @@ def _has_stand_in(name: str) -> bool:
     return name == synthetic.STANDS_IN_FOR
 
 
-STAND_IN_LOCK = "stand-in"
-"""Name of the lock (``.stand-in.lock``) held while the stand-in is generated."""
-
-
-def _stand_in_folder(folder: Path) -> Path:
-    """Where the synthetic stand-in lives in the cache folder ``folder``."""
-    return folder / "synthetic"
-
-
 def _stand_in_problem(directory: Path) -> DataDownloadError | None:
-    """Say why the stand-in cannot be generated in ``directory``, with the fix, or None."""
     storage = storage_problem(directory)
     if storage is not None:
-        return DataDownloadError(storage, _write_fix(), "storage")
+        return DataDownloadError(storage, _WRITE_FIX, "storage")
     lock = _lock_problem(_lock_path(directory, STAND_IN_LOCK))
     if lock is not None:
         return DataDownloadError(lock, "Delete it.", "cache")
@@ -719,7 +622,7 @@ def _storage_error(name: str, folder: Path, error: OSError) -> DataDownloadError
             "storage",
         )
     return DataDownloadError(
-        f"Cannot save {name} in {folder}: {error.strerror or error}", _write_fix(), "storage"
+        f"Cannot save {name} in {folder}: {error.strerror or error}", _WRITE_FIX, "storage"
     )
 
 
@@ -730,8 +633,7 @@ def _download(data_file: DataFile, url: str, target: Path) -> None:
     name = data_file.name
     limit = _seconds(DOWNLOAD_TIMEOUT_ENV, DOWNLOAD_TIMEOUT)
     deadline = time.monotonic() + limit
-    attempt = 0
-    while True:
+    for attempt in itertools.count():
         try:
             _download_once(url, target, data_file.sha256, deadline)
             return
@@ -741,28 +643,15 @@ def _download(data_file: DataFile, url: str, target: Path) -> None:
                 f"{limit:g} s, the limit set by {DOWNLOAD_TIMEOUT_ENV} (a slow or stalled "
                 "connection)",
                 f"Try a faster network, or set {DOWNLOAD_TIMEOUT_ENV} to allow more time. "
-                + _network_fix(),
+                + _NETWORK_FIX,
                 "network",
             ) from None
         except requests.exceptions.RequestException as error:
             pause = attempt + 1.0
-            if (
-                attempt < DOWNLOAD_RETRIES
-                and _transient(error)
-                and time.monotonic() + pause < deadline
-            ):
-                attempt += 1
-                time.sleep(pause)
-                continue
-            raise _request_error(url, error, name) from error
-
-
-def _network_fix() -> str:
-    return (
-        "Check your network, proxy or SSL certificates (see the troubleshooting page), "
-        "pre-download it on a connected machine with `python -m workshop_utils.fetch`, or set "
-        f"{DATA_SOURCE_ENV}=synthetic to use the synthetic stand-in."
-    )
+            retry = attempt < DOWNLOAD_RETRIES and _transient(error)
+            if not (retry and time.monotonic() + pause < deadline):
+                raise _request_error(url, error, name) from error
+            time.sleep(pause)
 
 
 def _transient(error: Exception) -> bool:
@@ -780,11 +669,8 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
     import requests
 
     exceptions = requests.exceptions
-    prefix = (
-        f"Could not download {name} from {shown_url(url)}"
-        if name
-        else f"Could not reach {shown_url(url)}"
-    )
+    start = f"Could not download {name} from" if name else "Could not reach"
+    prefix = f"{start} {shown_url(url)}"
     if isinstance(error, exceptions.HTTPError) and error.response is not None:
         response = error.response
         status = f"HTTP {response.status_code} {response.reason or ''}".strip()
@@ -794,11 +680,11 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
                 "it, or update your copy of the workshop (OSF changed its addresses in 2025)."
             )
         else:
-            fix = _network_fix()
+            fix = _NETWORK_FIX
         return DataDownloadError(f"{prefix}: the server answered {status}", fix, "server")
     if isinstance(error, exceptions.InvalidURL | exceptions.InvalidSchema):
         reason = f"{prefix}: not a valid address ({error})"
-        return DataDownloadError(reason, _network_fix(), "settings")
+        return DataDownloadError(reason, _NETWORK_FIX, "settings")
     if isinstance(error, exceptions.SSLError):
         cause = f"the SSL certificate check failed, a proxy that inspects HTTPS? ({_inner(error)})"
     elif isinstance(error, exceptions.ConnectTimeout):
@@ -811,7 +697,7 @@ def _request_error(url: str, error: Exception, name: str | None = None) -> DataD
         cause = f"no connection ({_inner(error)})"
     else:
         cause = f"the download failed ({_inner(error)})"
-    return DataDownloadError(f"{prefix}: {cause}", _network_fix(), "network")
+    return DataDownloadError(f"{prefix}: {cause}", _NETWORK_FIX, "network")
 
 
 def _inner(error: Exception) -> str:
@@ -832,18 +718,14 @@ def _inner(error: Exception) -> str:
 def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None:
     """Stream ``url`` into a partial file, check its sha256 and move it into place.
 
-    pooch's ``HTTPDownloader`` streams the file (with its progress bar); ``pooch.retrieve``
-    is not used because it retries every error (a 404 too), names its temporary files
-    ``tmp*`` (which a later run cannot tell apart from a user's files), keeps mode 0600 and
-    has no overall deadline. A timer armed when the headers arrive shuts the socket down at
-    the deadline (``urllib3``'s ``HTTPResponse.shutdown``): a trickling server never reaches
-    the per-read timeout, so only a wall clock can cut it off.
+    Not ``pooch.retrieve``: it retries every error (a 404 too), names its temporary files
+    ``tmp*``, keeps mode 0600 and has no overall deadline. A trickling server never reaches the
+    read timeout, so a timer armed when the headers arrive shuts the socket down at the deadline.
     """
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _DeadlineExceeded
-    # Imported only to download. In a notebook without ipywidgets, pooch's import of tqdm.auto
-    # warns "IProgress not found" (about widgets, not the data) and falls back to a text bar.
+    # Without ipywidgets, pooch's import of tqdm.auto warns "IProgress not found" (harmless).
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
         import pooch
@@ -900,9 +782,7 @@ def _download_once(url: str, target: Path, sha256: str, deadline: float) -> None
 def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None:
     """Check that ``url`` serves a file: HTTP 200 (after redirects), not an HTML page.
 
-    Only the headers and the first 64 bytes are read, unless ``sha256`` is given: then the
-    whole file is read (not stored) and its sha256 compared. Used by the setup check, which
-    asks for the sha256 of a mirror's file (a server in the room: quick to read whole).
+    Reads the headers and the first 64 bytes, or, with ``sha256``, the whole file (not stored).
 
     Parameters
     ----------
@@ -914,15 +794,13 @@ def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None
     Returns
     -------
     DataDownloadError or None
-        None when the server answers HTTP 200 with something that is not HTML (and, if asked,
-        has the sha256); otherwise the error a download would meet (unsupported scheme, no
-        connection, timeout, HTTP error, an HTML page such as a captive portal's, other bytes
-        than the published file's).
+        None when the server answers HTTP 200 with something that is not HTML (with the sha256,
+        if given); otherwise the error a download would meet.
     """
     scheme = _scheme_problem(url)
     if scheme is not None:
         reason = f"Cannot download from {shown_url(url)}: {scheme}"
-        return DataDownloadError(reason, _network_fix(), "settings")
+        return DataDownloadError(reason, _NETWORK_FIX, "settings")
     import requests
 
     try:
@@ -934,7 +812,7 @@ def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None
                 return DataDownloadError(
                     f"{shown_url(url)} answered HTTP {response.status_code} {response.reason}, "
                     "not the file",
-                    _network_fix(),
+                    _NETWORK_FIX,
                     "server",
                 )
             chunks = response.iter_content(CHUNK_SIZE if sha256 else 64)
@@ -946,7 +824,7 @@ def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None
                     f"{shown_url(url)} answered with an HTML page, not the file (a captive "
                     "portal's login page, a proxy's block page or a folder listing?)",
                     "Log in to the network's portal if it has one, and check the address; "
-                    + _network_fix(),
+                    + _NETWORK_FIX,
                     "server",
                 )
             if sha256 is None:
@@ -960,7 +838,7 @@ def url_problem(url: str, sha256: str | None = None) -> DataDownloadError | None
         return DataDownloadError(
             f"{shown_url(url)} serves a file whose sha256 is {digest.hexdigest()[:12]}..., not "
             f"the published {sha256[:12]}... (another file, or a damaged copy)",
-            _network_fix(),
+            _NETWORK_FIX,
             "server",
         )
     return None
@@ -971,19 +849,23 @@ def _stand_in(name: str, folder: Path, null_control: bool = False) -> Path:
 
     if not _has_stand_in(name):
         raise ValueError(f"There is no synthetic stand-in for {name!r}.")
-    directory = _stand_in_folder(folder)
+    directory = folder / "synthetic"
     cached = synthetic.cached_stand_in(directory, null_control=null_control)
     if cached is not None:
         return cached
-    _writable_folder(directory)
+    problem = storage_problem(directory)
+    if problem is None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            problem = f"cannot create {directory} ({error.strerror or error})"
+    if problem is not None:
+        raise PermissionError(f"Cannot write the workshop data: {problem}. {_WRITE_FIX}")
     with _lock(_lock_path(directory, STAND_IN_LOCK)):
         _remove_partials(directory, PARTIAL_PREFIX)
         return synthetic.cached_stand_in(
             directory, null_control=null_control
         ) or synthetic.generate_stand_in(directory, null_control=null_control)
-
-
-# ------------------------------------------------------------------------------- provenance
 
 
 def data_source(path: str | os.PathLike) -> str:
@@ -1047,8 +929,7 @@ class DataNotice:
         return f"**{self}**" if self.synthetic else str(self)
 
     def _repr_html_(self) -> str:
-        pieces = html.escape(str(self)).split("`")
-        # Odd pieces were between backticks: show them as code.
+        pieces = html.escape(str(self)).split("`")  # odd pieces were between backticks: code
         text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
         if self.synthetic:
             title, _, rest = text.partition(":")
@@ -1066,7 +947,7 @@ class DataNotice:
 
 
 def data_notice(path: str | os.PathLike) -> DataNotice:
-    """Return the notice to display right after loading the data.
+    """Return the notice to display right after loading the data (see :func:`data_source`).
 
     Parameters
     ----------
@@ -1084,9 +965,6 @@ def data_notice(path: str | os.PathLike) -> DataNotice:
         If the file does not exist.
     """
     return DataNotice(source=data_source(path), path=str(path))
-
-
-# --------------------------------------------------------------------------- command line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1126,8 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"{name}: {path} ({data_source(path)})")
     if not args.names:
-        # The ground-truth notebook always runs on the stand-in and its null control, whatever
-        # the source: prepare both now, so that no notebook waits for them.
+        # The ground-truth notebook always runs on the stand-in and its null control: make both.
         from . import synthetic
 
         for null_control in (False, True):

@@ -1,7 +1,6 @@
-"""How the workshop writes files into its cache: one rule for hashing, modes and partial files.
+"""How the workshop writes files into its cache: hashing, file modes and partial files.
 
-Used by :mod:`workshop_utils.fetch` (downloads) and :mod:`workshop_utils.synthetic` (the
-stand-in); it imports neither, so neither imports the other for these.
+Shared by :mod:`workshop_utils.fetch` and :mod:`workshop_utils.synthetic`; imports neither.
 """
 
 from __future__ import annotations
@@ -13,11 +12,8 @@ from pathlib import Path
 
 FILE_MODE = 0o644
 """Every cached file is readable by everyone, so that an instructor's cache can be shared."""
-
 FREE_SPACE_GB = 2.0
-"""Free space the cache needs, in GB (GiB): the recording (37 MB), the stand-in and its null
-control, and JAX's compiled models, with room to spare."""
-
+"""Free space the cache needs, in GiB: recording, stand-in, null control, JAX models, spare."""
 PARTIAL_PREFIX = ".partial-"
 """Files being written start with this; one a killed run left behind is deleted by the next."""
 
@@ -45,9 +41,7 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def partial_file(directory: Path, name: str = "", suffix: str = "") -> Path:
-    """Create an empty partial file in ``directory``, with the cache's file mode.
-
-    Write into it, then ``os.replace`` it onto its final name: a reader never sees half a file.
+    """Create an empty partial file with the cache's mode, to ``os.replace`` onto its name.
 
     Parameters
     ----------
@@ -70,7 +64,7 @@ def partial_file(directory: Path, name: str = "", suffix: str = "") -> Path:
 
 
 def folder_from_environment(variable: str, consequence: str) -> Path | None:
-    """Read a folder from an environment variable; None when unset, an error when relative.
+    """Read a folder from an environment variable (``~`` expanded).
 
     Parameters
     ----------
@@ -82,7 +76,7 @@ def folder_from_environment(variable: str, consequence: str) -> Path | None:
     Returns
     -------
     Path or None
-        The folder (``~`` expanded), or None when the variable is unset or blank.
+        The folder, or None when the variable is unset or blank.
 
     Raises
     ------
@@ -102,10 +96,9 @@ def folder_from_environment(variable: str, consequence: str) -> Path | None:
 
 
 def storage_problem(folder: Path) -> str | None:
-    """Say why files cannot be created in ``folder`` (created first if needed), or None.
+    """Say why files cannot be created in ``folder`` (or its first existing parent), or None.
 
-    Nothing is left behind: the probe is an anonymous temporary file, created exclusively
-    under a random name and never through a symbolic link (``tempfile``).
+    The probe is an anonymous ``tempfile``: exclusive, never through a link, nothing left behind.
     """
     existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
     if not existing.is_dir():

@@ -1,31 +1,10 @@
-"""Cross-validation that respects time, for scikit-learn's model-selection tools.
+"""Cross-validation that respects time, and scores a notebook can quote honestly.
 
-Neighbouring time bins of a spike train are not independent: they share spike-history features
-(a bin's features are the counts of the bins before it), a slowly changing head direction and
-slow drifts in firing. Shuffled K-fold would put a bin in the test set and its neighbours in the
-training set, so the test set would nearly copy the training set and the held-out score would
-flatter the most flexible models. :class:`BlockedKFold` instead cuts the
-recording into contiguous test blocks and leaves out ``gap`` bins on each side of the test block
-from the training set, so that no training bin is within ``gap`` bins of a test bin.
-
-It follows scikit-learn's splitter protocol (``split`` and ``get_n_splits``), so it plugs into
-:class:`sklearn.model_selection.GridSearchCV` (``cv=BlockedKFold(...)``) and
-:func:`sklearn.model_selection.cross_val_score`.
-
-Two helpers turn scores into statements a notebook can make honestly:
-
-- :func:`pseudo_r2_per_unit` scores every unit of a population on its own. (A NeMoS population
-  model's ``score`` pools the log-likelihoods of all units, so high-rate units weigh more and the
-  spread across units is lost.)
-- :func:`compare` compares two sets of paired scores (the same units, or the same folds, under
-  two models): the mean difference, its 95 % confidence interval (Student's t, so that a few
-  folds give the wide interval they deserve), and the verdict
-  that interval supports, "higher than", "lower than" or, when it contains zero, "no different
-  from". Notebooks glue the verdict into their prose, so the text cannot claim more than the
-  spread allows.
-
-:func:`simulate_population` draws new recordings from a fitted population GLM, feeding its own
-spikes back as history: the null against which fitted couplings are judged.
+Neighbouring bins share history features, a slowly turning head and slow drifts, so shuffled
+K-fold would test on near-copies of its training bins and flatter the most flexible models;
+:class:`BlockedKFold`, a scikit-learn splitter, tests on contiguous blocks with a gap around them.
+:func:`compare` states only the verdict a 95 % interval supports, so the prose that glues it in
+cannot claim more than the spread allows.
 """
 
 from __future__ import annotations
@@ -55,23 +34,18 @@ VERDICTS = ("higher than", "lower than", "no different from")
 class BlockedKFold:
     """K-fold cross-validation with contiguous test blocks and a gap around each of them.
 
-    The samples (time bins, in time order) are cut into ``n_splits`` contiguous blocks of
-    (nearly) equal size. Each block is the test set once; the training set is every other
-    sample except the ``gap`` samples on each side of the test block.
+    Each of ``n_splits`` contiguous blocks of (nearly) equal size is the test set once.
 
     Parameters
     ----------
     n_splits : int
         Number of folds (test blocks), at least 2.
     gap : int
-        Number of samples left out of training on each side of the test block. Use the length
-        of the spike-history window, so that no test bin's features contain training counts and
-        no training bin's features contain test counts.
+        Samples left out of training on each side of the test block: the history window, so that
+        no test bin's features hold training counts and vice versa.
     equal_train_sizes : bool
-        If True, the first and last folds, which have a gap on one side only, also leave out the
-        ``gap`` samples at the far end of the recording, so that every training set has the same
-        size (when ``n_samples`` is a multiple of ``n_splits``). JAX compiles a fit anew for
-        each shape of data, so equal sizes save a compilation per fold.
+        Also leave out ``gap`` samples at the far end in the edge folds, so that all training sets
+        have one size (if ``n_splits`` divides the samples): JAX compiles a fit per shape.
 
     Raises
     ------
@@ -80,8 +54,7 @@ class BlockedKFold:
 
     Examples
     --------
-    >>> splitter = BlockedKFold(n_splits=3, gap=2)
-    >>> for train, test in splitter.split(np.zeros(12)):
+    >>> for train, test in BlockedKFold(n_splits=3, gap=2).split(np.zeros(12)):
     ...     print(train, test)
     [ 6  7  8  9 10 11] [0 1 2 3]
     [ 0  1 10 11] [4 5 6 7]
@@ -138,16 +111,13 @@ class BlockedKFold:
 
         Yields
         ------
-        train : numpy.ndarray
-            Indices of the training samples (sorted).
-        test : numpy.ndarray
-            Indices of the test block (contiguous, sorted).
+        train, test : numpy.ndarray
+            Sorted indices of the training samples and of the (contiguous) test block.
 
         Raises
         ------
         ValueError
-            If there are too few samples to give every fold a test block and a training set
-            outside the gaps.
+            If some fold would have no test block or no training sample outside the gaps.
         """
         n_samples = len(X)
         block_edges = np.linspace(0, n_samples, self.n_splits + 1).round().astype(int)
@@ -174,11 +144,8 @@ class BlockedKFold:
 def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
     """Return the McFadden pseudo-R² of each unit, not pooled over units.
 
-    The same definition as NeMoS's ``score(..., score_type="pseudo-r2-McFadden")``:
-    ``1 - log L(model) / log L(null)``, where the null model predicts each unit's mean count in
-    ``counts``. NeMoS's population ``score`` sums the log-likelihoods over units before taking
-    the ratio (a pooled score, dominated by high-rate units); this computes one ratio per unit.
-    Bins where any prediction is NaN (an incomplete history) are left out, as NeMoS does.
+    NeMoS's ``1 - log L(model) / log L(mean count)``, whose population ``score`` sums over units
+    first, so high-rate units dominate. Bins with a NaN prediction are left out, as NeMoS does.
 
     Parameters
     ----------
@@ -190,23 +157,12 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
     Returns
     -------
     pandas.Series
-        One score per unit, indexed by the columns of ``counts`` when it has them (a TsdFrame or
-        DataFrame), else by column number.
+        One score per unit, indexed by the columns of ``counts`` if any, else 0, 1, ...
 
     Raises
     ------
     ValueError
-        If the shapes differ, a prediction is negative, or a unit never fires in the bins kept
-        (its null log-likelihood is zero and the ratio undefined).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> counts = np.array([[0, 1], [1, 0], [0, 1], [2, 0]])
-    >>> perfect = pseudo_r2_per_unit(counts, counts + 1e-12)
-    >>> constant = pseudo_r2_per_unit(counts, np.tile(counts.mean(axis=0), (4, 1)))
-    >>> bool(perfect.gt(constant).all()), constant.round(6).tolist()
-    (True, [0.0, 0.0])
+        If the shapes differ, a prediction is negative, or a unit never fires (no ratio).
     """
     from scipy.special import gammaln, xlogy
 
@@ -229,8 +185,7 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
         raise ValueError(f"units {silent} never fire in these bins: their score is undefined.")
 
     def log_likelihood(rate: np.ndarray) -> np.ndarray:
-        # Poisson log-likelihood per unit, log(y!) included as NeMoS does (it does not cancel
-        # in a ratio).
+        # log(y!) included as NeMoS does: it does not cancel in a ratio.
         return (xlogy(y, rate) - rate - gammaln(y + 1)).sum(axis=0)
 
     scores = 1 - log_likelihood(mu) / log_likelihood(np.broadcast_to(mean, y.shape))
@@ -241,17 +196,13 @@ def pseudo_r2_per_unit(counts: Any, predicted_counts: Any) -> pd.Series:
 def rescale_strength(strength: Any, fitted_bins: int, new_bins: int) -> Any:
     """Return the Ridge strength that keeps the same prior on ``new_bins`` bins.
 
-    NeMoS adds the penalty to the log-likelihood *averaged* over bins, so a strength
-    ``alpha`` on ``n`` bins is a Gaussian prior of precision ``alpha * n`` on the weights: the
-    same strength on more bins is a weaker prior. To refit on ``new_bins`` bins with the prior
-    that ``strength`` set on ``fitted_bins`` bins (the training folds of a cross-validation, say),
-    keep ``alpha * n`` fixed.
+    NeMoS penalises the log-likelihood *averaged* over bins, so ``alpha`` on ``n`` bins is a
+    Gaussian prior of precision ``alpha * n``, which a refit on more bins must keep fixed.
 
     Parameters
     ----------
     strength : float or array-like
-        The strength on ``fitted_bins`` bins (an array of per-weight strengths is scaled
-        element-wise).
+        The strength on ``fitted_bins`` bins (or per-weight strengths).
     fitted_bins, new_bins : int
         The numbers of bins the strength was chosen on and will be used on.
 
@@ -264,11 +215,6 @@ def rescale_strength(strength: Any, fitted_bins: int, new_bins: int) -> Any:
     ------
     ValueError
         If a number of bins is not positive, or a strength is negative.
-
-    Examples
-    --------
-    >>> rescale_strength(0.1, fitted_bins=12_000, new_bins=18_000)  # folds of 2/3 -> all bins
-    0.06666666666666667
     """
     if fitted_bins <= 0 or new_bins <= 0:
         raise ValueError(f"numbers of bins must be positive: got {fitted_bins} and {new_bins}.")
@@ -290,8 +236,7 @@ def verdict(low: float, high: float) -> str:
     Returns
     -------
     str
-        ``"higher than"`` if the whole interval is above zero, ``"lower than"`` if it is below,
-        else ``"no different from"``.
+        ``"higher than"`` above zero, ``"lower than"`` below, else ``"no different from"``.
 
     Raises
     ------
@@ -316,10 +261,9 @@ class Comparison:
     difference : float
         Mean of the paired differences ``a - b``.
     low, high : float
-        The 95 % confidence interval of ``difference`` (Student's t with ``n_pairs - 1``
-        degrees of freedom).
+        The 95 % confidence interval of ``difference`` (Student's t, ``n_pairs - 1`` dof).
     verdict : str
-        ``verdict(low, high)``: "higher than", "lower than" or "no different from".
+        ``verdict(low, high)``.
     n_pairs : int
         Number of pairs (units or folds).
     n_higher : int
@@ -341,13 +285,9 @@ class Comparison:
 def compare(a: Any, b: Any) -> Comparison:
     """Compare paired scores: is ``a`` higher than ``b`` beyond the spread of the pairs.
 
-    Each pair is one unit (or one fold) scored under two models. The mean difference comes with
-    its 95 % confidence interval from Student's t distribution with ``n - 1`` degrees of
-    freedom: the standard error (the pairs' standard deviation over the square root of their
-    number) times about 4.3 for 3 pairs, 2.8 for 5, 2.1 for 19 (two standard errors would cover
-    only about 82 % with 3 pairs). A difference whose interval contains zero is "no different
-    from". The pairs are taken as independent: units of one session share their animal and
-    their day, so a verdict over units speaks for this recording, not for mice in general.
+    The mean difference's 95 % interval uses Student's t (``n - 1`` dof), so a few pairs get the
+    wide interval they deserve (4.3 standard errors for 3 pairs, 2.1 for 19). Units of one session
+    share animal and day: a verdict over units speaks for this recording, not for mice.
 
     Parameters
     ----------
@@ -363,17 +303,9 @@ def compare(a: Any, b: Any) -> Comparison:
     ------
     ValueError
         If the two do not pair up, hold NaN, or have fewer than two pairs.
-
-    Examples
-    --------
-    >>> compare([0.3, 0.4, 0.5], [0.1, 0.2, 0.3]).verdict
-    'higher than'
-    >>> compare([0.3, 0.1, 0.5], [0.1, 0.3, 0.4]).verdict
-    'no different from'
     """
-    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
-        if not a.index.equals(b.index):
-            raise ValueError("a and b must score the same units or folds (their indexes differ).")
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series) and not a.index.equals(b.index):
+        raise ValueError("a and b must score the same units or folds (their indexes differ).")
     first = np.asarray(a, dtype=float).ravel()
     second = np.asarray(b, dtype=float).ravel()
     if first.shape != second.shape:
@@ -402,9 +334,7 @@ def compare(a: Any, b: Any) -> Comparison:
 def pseudo_r2_by_block(counts: Any, predicted_counts: Any, n_blocks: int) -> pd.DataFrame:
     """Return each unit's pseudo-R² in each of ``n_blocks`` contiguous blocks of time.
 
-    Held-out data cut into blocks give several scores instead of one, and their spread says how
-    much a score, or a difference between two models' scores, varies from one stretch of the
-    recording to the next (pair the blocks of two models with :func:`compare`).
+    Their spread shows how much a score, or two models' difference (:func:`compare`), varies.
 
     Parameters
     ----------
@@ -418,13 +348,12 @@ def pseudo_r2_by_block(counts: Any, predicted_counts: Any, n_blocks: int) -> pd.
     Returns
     -------
     pandas.DataFrame
-        Rows are blocks (0 = earliest), columns are units, as :func:`pseudo_r2_per_unit` names
-        them.
+        Rows are blocks (0 = earliest), columns are units named as by :func:`pseudo_r2_per_unit`.
 
     Raises
     ------
     ValueError
-        If ``n_blocks`` is not an integer between 2 and the number of bins, or as
+        If ``n_blocks`` is not an integer from 2 to the number of bins, or as
         :func:`pseudo_r2_per_unit` raises.
     """
     y = np.asarray(counts, dtype=float)
@@ -452,39 +381,30 @@ def simulate_population(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate spike counts from a fitted population GLM, its spikes fed back as history.
 
-    Each simulated bin's rate comes from the inputs of that bin and from the counts the
-    simulation itself drew in the bins before it, so self-history (and coupling, if the model
-    has any) acts as it would in the recording. This wraps
-    :func:`nemos.simulation.simulate_recurrent`, which needs the weights rearranged: this
-    function does that from the workshop's layout of features.
+    The null against which fitted couplings are judged: history and coupling act on the counts
+    the simulation drew, as in the recording. Wraps :func:`nemos.simulation.simulate_recurrent`.
 
     Parameters
     ----------
     model : nemos.glm.PopulationGLM
-        A fitted model whose features are the columns of ``inputs`` followed by the history
-        features, sender by sender, each sender's counts convolved with every history kernel
-        (the layout of ``(input basis + history basis).compute_features(...)``).
+        Fitted on the ``inputs`` columns then the history features, sender by sender.
     inputs : array-like
-        The input features of every bin to simulate, shape (n_bins, n_inputs), unscaled.
+        Unscaled input features of every bin to simulate, shape (n_bins, n_inputs).
     history_kernels : array-like
-        The history basis on its window, shape (window_size, n_basis): the kernels of
-        ``basis.evaluate_on_grid(window_size)``.
+        Kernels of ``basis.evaluate_on_grid(window_size)``, shape (window_size, n_basis).
     initial_counts : array-like
-        The counts of the ``window_size`` bins before the first simulated bin, shape
-        (window_size, n_units): the history the simulation starts from.
+        Counts of the bins before the first simulated one, shape (window_size, n_units).
     seed : int
         Seed of the Poisson draws (``jax.random.key(seed)``).
     feature_scale : array-like, optional
-        The numbers the features were divided by before fitting (one per feature); the weights
-        are divided by them to act on unscaled features. None if the features were not scaled.
+        What each feature was divided by before fitting; None if unscaled.
 
     Returns
     -------
     counts : numpy.ndarray
         Simulated counts, shape (n_bins, n_units).
     rates : numpy.ndarray
-        The expected count of each simulated bin, shape (n_bins, n_units), what ``model.predict``
-        gives on the features of the simulated counts.
+        Expected counts, ``model.predict`` on the simulated counts' features, same shape.
 
     Raises
     ------
@@ -529,9 +449,7 @@ def simulate_population(
         intercepts=np.asarray(model.intercept_, dtype=float),
         random_key=jax.random.key(seed),
         # every unit sees the same inputs: a (n_bins, n_units, n_inputs) view, not a copy
-        feedforward_input=np.broadcast_to(
-            inputs[:, None, :], (len(inputs), n_units, inputs.shape[1])
-        ),
+        feedforward_input=np.broadcast_to(inputs[:, None, :], (len(inputs), n_units, n_inputs)),
         coupling_basis_matrix=kernels,
         init_y=initial,
         inverse_link_function=model.inverse_link_function,

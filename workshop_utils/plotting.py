@@ -1,55 +1,17 @@
 """Every custom figure of the workshop notebooks.
 
-Each helper takes data and returns a :class:`matplotlib.figure.Figure` (or a
-:class:`matplotlib.animation.FuncAnimation`): no ``plt.show()``, no change to global Matplotlib
-settings, and every time window or size is an argument. Time series are pynapple objects;
-tuning curves may be a pandas ``DataFrame`` (index: angle bin centres, columns: units) or the
-xarray ``DataArray`` that ``nap.compute_tuning_curves`` returns (dims ``("unit", feature)``).
-Figures are made with ``plt.figure`` so that notebooks display them (no ``plt.style.context``:
-leaving one restores ``interactive`` as it was before the inline backend switched it on, and
-notebooks then stop showing figures). Time axes never use an offset ("+8.91e3"): they show the
-recording's times as they are, with or without the workshop style.
+Each helper takes data and returns a :class:`matplotlib.figure.Figure` (or a ``FuncAnimation``):
+no ``plt.show()``, no change to global Matplotlib settings, every window or size an argument.
+Time series are pynapple objects; tuning curves a ``DataFrame`` (index: angle bin centres,
+columns: units) or the ``DataArray`` of ``nap.compute_tuning_curves`` (dims ``("unit", feature)``).
+Figures come from ``plt.figure``, never inside ``plt.style.context``: leaving one restores
+``interactive`` as it was before the inline backend switched it on, and notebooks then stop showing
+figures. Time axes never use an offset ("+8.91e3"), with or without the workshop style.
 
-Lag convention (measured on the pinned NeMoS release): in
-``HistoryConv(window_size).compute_features(counts)`` row ``t``, column ``k`` holds
-``counts[t - 1 - k]``. Column 0 is lag 1 (the bin just before the predicted one), the last
-column is lag ``window_size``; the first ``window_size`` rows are NaN.
-:func:`plot_feature_rows`, :func:`animate_sliding_window`, :func:`plot_history_filters` and
-:func:`plot_coupling_grid` all draw lags in that order: lag 1 on the left.
-
-Helpers
--------
-- :func:`plot_tuning_curves`: tuning curves of some units (linear or polar axes).
-- :func:`plot_head_direction_population`: head angle, raster sorted and coloured by preferred
-  direction, polar tuning curves, and optionally predicted rates.
-- :func:`plot_history_window`: a count trace with the history window and the predicted bin.
-- :func:`animate_sliding_window`: the window sliding along the counts, filling the feature
-  matrix row by row, each row in HistoryConv's column order.
-- :func:`plot_feature_rows`: rows of a history feature matrix against lag (column order).
-- :func:`plot_history_filters`: history filters against time from spike.
-- :func:`plot_basis`: basis functions.
-- :func:`plot_convolved_counts`: convolved features with spike ticks, in several windows.
-- :func:`plot_rates_vs_counts`: predicted rates against smoothed counts.
-- :func:`plot_model_comparison`: a bar per model (or state) with its value.
-- :func:`plot_unit_scores`: per-unit scores across models, median and interquartile range.
-- :func:`plot_fold_scores`: per-fold scores across models, mean and standard error.
-- :func:`plot_coupling_grid`: all pairwise coupling filters, coloured by net coupling, with
-  tuning curves on the margins; coupling and self-history filters on their own scales.
-- :func:`plot_decoded_heading`, :func:`plot_crosscorrelograms`,
-  :func:`plot_correlation_matrices`, :func:`plot_recovery`: figures of the sleep and
-  ground-truth notebooks.
-- :func:`plot_coupling_null`: every pair's coupling beside the largest of each simulation
-  without coupling, and the threshold they set (first notebook).
-- :func:`plot_cv_folds`, :func:`plot_cv_scores`: cross-validation folds and held-out scores.
-- :func:`plot_posteriors`: decoders' posteriors over a window, one panel each, with the
-  decoded and the true heading (decoding notebook).
-- :func:`plot_displacement_vs_lag`: the heading's displacement against lag, per state and
-  source, on log axes (decoding notebook).
-- :func:`plot_states`: a count trace over a window, optionally a latent-state model's state
-  probabilities, and the recording's sleep scoring as bands (GLM-HMM notebook).
-
-``STYLE_PATH`` is the workshop's Matplotlib style; notebooks apply it with
-``plt.style.use(plotting.STYLE_PATH)`` (it also makes animations play inline).
+Lags follow the pinned NeMoS: ``HistoryConv(window_size).compute_features(counts)`` row ``t``,
+column ``k`` holds ``counts[t - 1 - k]`` (column 0 is lag 1; the first ``window_size`` rows are
+NaN). Every lag axis draws lag 1 on the left. ``STYLE_PATH`` is the workshop's Matplotlib style
+(``plt.style.use(plotting.STYLE_PATH)``; it also makes animations play inline).
 """
 
 from __future__ import annotations
@@ -102,23 +64,18 @@ __all__ = [
 
 STYLE_PATH = Path(__file__).with_name("workshop.mplstyle")
 TWO_PI = 2 * np.pi
-
-
-# ------------------------------------------------------------------------------- conversions
-
-
 RATE_PERCENTILE = 99.0
 """Where the grey scale of predicted rates stops (percentile of the window's rates)."""
 
 
+# ------------------------------------------------------------------------------- conversions
 def tuning_curves_to_frame(tuning_curves: Any) -> pd.DataFrame:
     """Return tuning curves as a DataFrame: index angle bin centres, one column per unit.
 
     Parameters
     ----------
     tuning_curves : pandas.DataFrame or xarray.DataArray
-        A DataFrame (index angles, columns units) or a DataArray with dims
-        ``("unit", feature)`` as returned by ``nap.compute_tuning_curves``.
+        Angles x units, or a DataArray with dims ``("unit", feature)``.
 
     Returns
     -------
@@ -128,7 +85,7 @@ def tuning_curves_to_frame(tuning_curves: Any) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If the input is not 2-D or has no unit dimension.
+        If a DataFrame has fewer than 2 rows, or a DataArray is not 2-D with a unit dimension.
     """
     if isinstance(tuning_curves, pd.DataFrame):
         if tuning_curves.shape[0] < 2:
@@ -150,8 +107,7 @@ def preferred_directions(tuning_curves: Any) -> pd.Series:
     Parameters
     ----------
     tuning_curves : pandas.DataFrame or xarray.DataArray
-        Tuning curves (see :func:`tuning_curves_to_frame`); NaN bins (never visited) are
-        ignored.
+        Tuning curves (see :func:`tuning_curves_to_frame`); NaN bins (never visited) are ignored.
 
     Returns
     -------
@@ -185,11 +141,7 @@ def _window(data: Any, start: float, end: float) -> Any:
 
 
 def _label_lags(ax: Axes, n_lags: int, bin_size: float) -> None:
-    """Label an x axis whose position ``k`` is lag ``k`` (matrix column ``k - 1``).
-
-    Lag 1 (the bin just before the predicted one) is on the left, lag ``n_lags`` on the right,
-    as in HistoryConv's feature matrix.
-    """
+    """Label an x axis whose position ``k`` is lag ``k`` (matrix column ``k - 1``)."""
     inner = MaxNLocator(nbins=5, integer=True).tick_values(1, n_lags)
     keep = (inner - 1 >= n_lags / 8) & (n_lags - inner >= n_lags / 8)
     ticks = np.r_[1, inner[keep], n_lags] if n_lags > 1 else np.array([1])
@@ -202,9 +154,7 @@ def _label_lags(ax: Axes, n_lags: int, bin_size: float) -> None:
     ax.set_xlabel("Lag (bins before the predicted bin); matrix column = lag - 1")
 
 
-# ---------------------------------------------------------------------------- tuning curves
-
-
+# ----------------------------------------------------------------------------- tuning curves
 def plot_tuning_curves(
     tuning_curves: Any,
     units: Sequence[Any] | None = None,
@@ -212,7 +162,7 @@ def plot_tuning_curves(
     ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
-    """Draw the tuning curves of some units, one axis each.
+    """Draw the tuning curves of some units, one axis each, coloured by preferred direction.
 
     Parameters
     ----------
@@ -230,7 +180,6 @@ def plot_tuning_curves(
     Returns
     -------
     Figure
-        The figure.
 
     Raises
     ------
@@ -254,9 +203,7 @@ def plot_tuning_curves(
             ax.set_xticks(np.arange(0, TWO_PI, np.pi / 2))
         else:
             ax.plot(angles, rates, color=color)
-            ax.set_xlabel("Head direction (rad)")
-            ax.set_ylabel("Firing rate (Hz)")
-            ax.set_xlim(0, TWO_PI)
+            ax.set(xlabel="Head direction (rad)", ylabel="Firing rate (Hz)", xlim=(0, TWO_PI))
         ax.set_title(f"unit {unit}")
     return fig
 
@@ -270,7 +217,7 @@ def plot_head_direction_population(
     predicted_rates: Any | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
-    """Draw the head angle, the sorted raster and the tuning curves over a time window.
+    """Draw the head angle, the raster sorted by preferred direction and the tuning curves.
 
     Parameters
     ----------
@@ -283,18 +230,15 @@ def plot_head_direction_population(
     start, end : float
         Time window (s).
     predicted_rates : pynapple.TsdFrame, optional
-        Predicted rates (Hz), one column per unit in the order sorted by preferred direction;
-        drawn as an image under the raster, in grey up to the window's
-        :data:`RATE_PERCENTILE`-th percentile, in red above it, with a colour bar.
+        Predicted rates (Hz), one column per unit in sorted order, drawn under the raster.
     figsize : tuple of float, optional
         Figure size in inches.
 
     Returns
     -------
     Figure
-        Axes: head angle (broken where it wraps from 2π to 0), raster, (rates,) one polar axis
-        with every tuning curve (and the rates' colour bar). The time axis shows times in
-        seconds without offset.
+        Axes: head angle (broken where it wraps), raster, (rates: grey up to the window's
+        :data:`RATE_PERCENTILE`-th percentile, red above,) polar tuning curves (, colour bar).
 
     Raises
     ------
@@ -322,9 +266,7 @@ def plot_head_direction_population(
     angle_ax = fig.add_subplot(grid[0, 0])
     angle = _window(head_angle, start, end)
     angle_ax.plot(*_break_at_wraps(angle.t, np.asarray(angle)), color="black")
-    angle_ax.set_ylabel("Head angle (rad)")
-    angle_ax.set_ylim(0, TWO_PI)
-    angle_ax.set_xlim(start, end)
+    angle_ax.set(ylabel="Head angle (rad)", ylim=(0, TWO_PI), xlim=(start, end))
     angle_ax.ticklabel_format(axis="x", useOffset=False)  # shared by the axes below
     raster_ax = fig.add_subplot(grid[1, 0], sharex=angle_ax)
     # One eventplot for all rows: a vlines call per unit takes about 4x longer to build.
@@ -335,16 +277,14 @@ def plot_head_direction_population(
         linewidths=1,
         colors=[colors[unit] for unit in order],
     )
-    raster_ax.set_ylim(0, len(order))
+    raster_ax.set(ylim=(0, len(order)), ylabel="Units (sorted)")
     raster_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    raster_ax.set_ylabel("Units (sorted)")
     if predicted_rates is not None:
         rate_ax = fig.add_subplot(grid[2, 0], sharex=angle_ax)
         window = _window(predicted_rates, start, end)
         values = np.asarray(window, dtype=float)
-        # A robust scale: the grey ramp stops at the window's 99th percentile, and the rare
-        # bins above it (a coupled GLM can predict runaway rates) are drawn in red, so that a
-        # few of them cannot wash out the rest.
+        # A robust scale, so that a few runaway bins (a coupled GLM can predict them), drawn in
+        # red, cannot wash out the rest.
         top = max(float(np.nanpercentile(values, RATE_PERCENTILE)), 1e-12)
         cmap = plt.get_cmap("Greys").with_extremes(over="tab:red")
         image = rate_ax.imshow(
@@ -360,8 +300,7 @@ def plot_head_direction_population(
         bar = fig.colorbar(image, ax=rate_ax, extend="max", pad=0.01, fraction=0.04)
         bar.set_label(f"Hz (red: above the\n{RATE_PERCENTILE:g}th percentile)")
         rate_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        rate_ax.set_ylabel("Predicted rate\n(sorted units)")
-        rate_ax.set_xlabel("Time (s)")
+        rate_ax.set(ylabel="Predicted rate\n(sorted units)", xlabel="Time (s)")
     else:
         raster_ax.set_xlabel("Time (s)")
     polar_ax = fig.add_subplot(grid[:, 1], projection="polar")
@@ -370,14 +309,11 @@ def plot_head_direction_population(
     for unit in order:
         values = normalised[unit].to_numpy()
         polar_ax.plot(angles, np.r_[values, values[0]], color=colors[unit])
-    polar_ax.set_yticks([])
-    polar_ax.set_title("Tuning curves (normalised)")
+    polar_ax.set(yticks=[], title="Tuning curves (normalised)")
     return fig
 
 
-# ------------------------------------------------------------------------ spike history
-
-
+# ----------------------------------------------------------------------------- spike history
 def plot_history_window(
     counts: Any, start: float, end: float, window_size: int, window_start: float
 ) -> Figure:
@@ -386,21 +322,18 @@ def plot_history_window(
     Parameters
     ----------
     counts : pynapple.Tsd
-        Binned spike counts.
+        Binned spike counts (``counts.t`` are bin centres).
     start, end : float
         Time window to draw (s).
     window_size : int
         History window in bins.
     window_start : float
-        Time of the first bin of the history window (s): the window starts at the bin whose
-        centre (``counts.t`` are bin centres) is closest to it.
+        Time of the window's first bin (s): the bin whose centre is closest to it.
 
     Returns
     -------
     Figure
-        One axis: the counts (one step per bin), the ``window_size`` bins of the history window
-        shaded from their edges and the predicted bin, the one just after, highlighted; times in
-        seconds without offset.
+        One axis: the counts, the window shaded from its bins' edges, the predicted bin after it.
 
     Raises
     ------
@@ -419,15 +352,12 @@ def plot_history_window(
             f"within [{start}, {end}]: move window_start or widen the window drawn."
         )
     shown = _window(counts, start, end)
-    fig = plt.figure(figsize=(9, 2.6), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(9, 2.6), layout="constrained")
     ax.step(shown.t, np.asarray(shown), where="mid", color="black", label="spike counts")
     ax.axvspan(window_left, window_end, color="tab:blue", alpha=0.25, label="history window")
     ax.axvspan(window_end, window_end + bin_size, color="tab:red", alpha=0.6, label="predicted bin")
-    ax.set_xlim(start, end)
+    ax.set(xlim=(start, end), xlabel="Time (s)", ylabel="Spikes per bin")
     ax.ticklabel_format(axis="x", useOffset=False)
-    ax.set_xlabel("Time (s)")
-    ax.set_ylabel("Spikes per bin")
     ax.legend(loc="upper right")
     return fig
 
@@ -437,13 +367,8 @@ def animate_sliding_window(
 ) -> FuncAnimation:
     """Animate the history window sliding along the counts, one feature row per frame.
 
-    Frame ``f`` shades the window of ``window_size`` bins that starts ``f`` bins after ``start``
-    and the bin it predicts, and fills one more row of the feature matrix the way
-    ``nmo.basis.HistoryConv(window_size)`` builds it: column 0 is lag 1 (the count of the bin
-    just before the predicted one), the last column lag ``window_size`` (the oldest count of the
-    window). So each row is the window read backwards in time, and the rows are exactly the
-    rows of ``HistoryConv(window_size).compute_features(counts)`` for the predicted bins. The
-    image's y axis gives those row indices (bins counted from the first bin of ``counts``).
+    Frame ``f`` shades the window starting ``f`` bins after ``start`` and fills the row (index
+    on the y axis) of ``HistoryConv(window_size).compute_features(counts)`` that it predicts.
 
     Parameters
     ----------
@@ -486,8 +411,7 @@ def animate_sliding_window(
     trace_ax.step(times, values[first:last], where="mid", color="black")
     trace_ax.set_xlim(times[0] - bin_size / 2, times[-1] + bin_size / 2)
     trace_ax.ticklabel_format(axis="x", useOffset=False)
-    trace_ax.set_xlabel("Time (s)")
-    trace_ax.set_ylabel("Counts")
+    trace_ax.set(xlabel="Time (s)", ylabel="Counts")
     window = trace_ax.axvspan(0, window_size * bin_size, color="tab:blue", alpha=0.3)
     target = trace_ax.axvspan(0, bin_size, color="tab:red", alpha=0.6)
     top = max(1, values[first:last].max()) * 1.05
@@ -520,8 +444,8 @@ def animate_sliding_window(
         image.set_data(rows)
         return window, target, image, oldest, newest
 
-    # Lay the first frame out once, then keep that layout: every frame has the same labels,
-    # and constrained layout would otherwise solve it again for each frame.
+    # Lay the first frame out once and keep that layout (every frame has the same labels), so
+    # that constrained layout is not solved again for each frame.
     draw_frame(0)
     fig.canvas.draw()
     fig.set_layout_engine("none")
@@ -533,16 +457,10 @@ def animate_sliding_window(
 def plot_feature_rows(features: Any, rows: Sequence[int], bin_size: float) -> Figure:
     """Draw some rows of a history feature matrix, stacked, in the matrix's column order.
 
-    The x axis is the column of the matrix, labelled by lag as ``HistoryConv`` lays it out:
-    column 0, on the left, is lag 1 (the count of the bin just before the predicted bin, the
-    most recent); the last column, on the right, is lag ``n_lags`` (``n_lags * bin_size``
-    seconds before). A row therefore shows the counts before its bin read backwards in time.
-
     Parameters
     ----------
     features : np.ndarray or pynapple.TsdFrame
-        Feature matrix, shape (n_samples, n_lags), e.g.
-        ``nmo.basis.HistoryConv(n_lags).compute_features(counts)``.
+        Feature matrix (n_samples, n_lags), e.g. ``HistoryConv(n_lags).compute_features(x)``.
     rows : sequence of int
         Rows to draw (row ``t`` predicts bin ``t``).
     bin_size : float
@@ -551,7 +469,7 @@ def plot_feature_rows(features: Any, rows: Sequence[int], bin_size: float) -> Fi
     Returns
     -------
     Figure
-        One axis per row; column ``k`` drawn as a bar centred on x = ``k + 1`` (its lag).
+        One axis per row, column ``k`` a bar at x = ``k + 1`` (its lag): lag 1 on the left.
 
     Raises
     ------
@@ -579,10 +497,7 @@ def plot_feature_rows(features: Any, rows: Sequence[int], bin_size: float) -> Fi
 def plot_history_filters(
     filters: Mapping[str, Any], bin_size: float, styles: Mapping[str, dict] | None = None
 ) -> Figure:
-    """Draw history filters (one weight per lag) against time from spike.
-
-    Weight ``k`` (the coefficient of HistoryConv's column ``k``, lag ``k + 1``) is drawn at
-    ``(k + 1) * bin_size`` seconds.
+    """Draw history filters against time from spike: weight ``k`` at ``(k + 1) * bin_size``.
 
     Parameters
     ----------
@@ -596,7 +511,6 @@ def plot_history_filters(
     Returns
     -------
     Figure
-        One axis with a line per filter, a zero line and a legend.
 
     Raises
     ------
@@ -608,20 +522,18 @@ def plot_history_filters(
     lengths = {label: a.shape for label, a in arrays.items()}
     if not arrays or any(a.ndim != 1 for a in arrays.values()) or len(set(lengths.values())) > 1:
         raise ValueError(f"Filters must be 1-D arrays of one length; got shapes {lengths}.")
-    fig = plt.figure(figsize=(7, 3.2), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
     for label, values in arrays.items():
         lags = np.arange(1, values.size + 1) * bin_size
         ax.plot(lags, values, label=label, **styles.get(label, {}))
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel("Time from spike (s)")
-    ax.set_ylabel("Weight (log rate)")
+    ax.set(xlabel="Time from spike (s)", ylabel="Weight (log rate)")
     ax.legend()
     return fig
 
 
 def plot_basis(time: np.ndarray, kernels: np.ndarray) -> Figure:
-    """Draw basis functions against time from spike.
+    """Draw basis functions against time from spike, one line each.
 
     Parameters
     ----------
@@ -633,7 +545,6 @@ def plot_basis(time: np.ndarray, kernels: np.ndarray) -> Figure:
     Returns
     -------
     Figure
-        One axis with a line per basis function.
 
     Raises
     ------
@@ -645,11 +556,9 @@ def plot_basis(time: np.ndarray, kernels: np.ndarray) -> Figure:
         raise ValueError(
             f"kernels must have shape (len(time), n_basis) = ({time.size}, n); got {kernels.shape}."
         )
-    fig = plt.figure(figsize=(7, 3), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
     ax.plot(time, kernels)
-    ax.set_xlabel("Time from spike (s)")
-    ax.set_ylabel("Basis function")
+    ax.set(xlabel="Time from spike (s)", ylabel="Basis function")
     ax.set_title(f"{kernels.shape[1]} raised-cosine log-stretched basis functions")
     return fig
 
@@ -671,7 +580,6 @@ def plot_convolved_counts(
     Returns
     -------
     Figure
-        One axis per window, titled with the window; times in seconds without offset.
 
     Raises
     ------
@@ -693,10 +601,8 @@ def plot_convolved_counts(
         spike_times = spikes.t[np.asarray(spikes) > 0]
         top = np.nanmax(np.asarray(shown)) if len(shown) else 1.0
         ax.vlines(spike_times, top * 1.05, top * 1.2, color="black", label="spikes")
-        ax.set_xlim(start, end)
+        ax.set(xlim=(start, end), xlabel="Time (s)", title=f"{start:g}-{end:g} s")
         ax.ticklabel_format(axis="x", useOffset=False)
-        ax.set_xlabel("Time (s)")
-        ax.set_title(f"{start:g}-{end:g} s")
     axes[0].set_ylabel("Convolved counts")
     return fig
 
@@ -711,10 +617,8 @@ def plot_rates_vs_counts(
 ) -> Figure:
     """Draw predicted rates against the smoothed spike counts of one unit.
 
-    The counts are smoothed with ``counts.smooth(smoothing_std, size_factor=8)`` (pynapple's
-    Gaussian kernel, normalised to sum 1, 8 standard deviations wide; pynapple rounds the
-    standard deviation down to whole bins) over the whole series, then cut to the window, so
-    the window's edges are not biased towards zero.
+    The counts are smoothed by ``counts.smooth(smoothing_std, size_factor=8)`` (pynapple rounds
+    the width down to whole bins) before the window is cut, so its edges are not biased to zero.
 
     Parameters
     ----------
@@ -732,14 +636,11 @@ def plot_rates_vs_counts(
     Returns
     -------
     Figure
-        One axis: smoothed counts in black, one coloured line per model, spike ticks; times in
-        seconds without offset.
 
     Raises
     ------
     ValueError
-        If no rate is given, a rate is not one-dimensional, or ``smoothing_std`` is shorter
-        than one bin.
+        If no rate is given, a rate is not 1-D, or ``smoothing_std`` is shorter than one bin.
     """
     if not rates:
         raise ValueError("Give at least one model's predicted rate.")
@@ -752,8 +653,7 @@ def plot_rates_vs_counts(
         )
     smoothed = _window(counts.smooth(smoothing_std, size_factor=8), start, end) / bin_size
     shown = _window(counts, start, end)
-    fig = plt.figure(figsize=(9, 3.2), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
     ax.plot(smoothed.t, np.asarray(smoothed), color="black", label="smoothed spike counts")
     for name, rate in rates.items():
         window = _window(rate, start, end)
@@ -761,17 +661,13 @@ def plot_rates_vs_counts(
     spike_times = shown.t[np.asarray(shown) > 0]
     top = ax.get_ylim()[1]
     ax.vlines(spike_times, top, top * 1.08, color="black", linewidth=1)
-    ax.set_xlim(start, end)
+    ax.set(xlim=(start, end), xlabel="Time (s)", ylabel="Rate (Hz)")
     ax.ticklabel_format(axis="x", useOffset=False)
-    ax.set_xlabel("Time (s)")
-    ax.set_ylabel("Rate (Hz)")
     ax.legend(loc="upper right")
     return fig
 
 
-# --------------------------------------------------------------------------------- scores
-
-
+# ------------------------------------------------------------------------------------ scores
 def plot_model_comparison(
     scores: pd.Series | Mapping[str, float],
     ylabel: str = "Held-out pseudo-R²",
@@ -782,16 +678,15 @@ def plot_model_comparison(
     Parameters
     ----------
     scores : pandas.Series or mapping of str to float
-        Value by model name, e.g. held-out scores, or heading speed by brain state.
+        Value by model name in drawing order, e.g. held-out score, or heading speed by state.
     ylabel : str, optional
         Label of the value axis (e.g. ``"Heading speed (deg/s)"``).
     fmt : str, optional
-        Format of the value written on each bar (``str.format`` style, e.g. ``"{:.0f}"``).
+        ``str.format`` format of the value written on each bar (e.g. ``"{:.0f}"``).
 
     Returns
     -------
     Figure
-        One axis with one bar per model, in the given order.
 
     Raises
     ------
@@ -801,8 +696,7 @@ def plot_model_comparison(
     series = pd.Series(scores, dtype=float)
     if series.empty:
         raise ValueError("Give at least one score.")
-    fig = plt.figure(figsize=(1.6 * len(series) + 2, 3.2), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(1.6 * len(series) + 2, 3.2), layout="constrained")
     bars = ax.bar(
         [textwrap.fill(str(name), 14) for name in series.index], series.values, color="tab:blue"
     )
@@ -837,15 +731,12 @@ def _plot_paired_scores(
     summary_label: str,
     paired: bool = True,
 ) -> Figure:
-    """Draw each row as a grey line across the columns, and per column a centre and range.
+    """Draw rows as grey lines (or dots, unpaired) and per column ``summary``'s centre and range.
 
-    ``summary`` has rows ``"centre"``, ``"low"``, ``"high"`` and the columns of ``scores``.
-    Unpaired columns (``paired=False``) draw each value as a grey dot, spread a little
-    sideways, and no lines; NaN (a column with fewer values) is left out.
+    ``summary`` has rows ``"centre"``, ``"low"``, ``"high"``; unpaired columns leave NaN out.
     """
     x = np.arange(scores.shape[1])
-    fig = plt.figure(figsize=(1.4 * scores.shape[1] + 2.6, 3.6), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(1.4 * scores.shape[1] + 2.6, 3.6), layout="constrained")
     if paired:
         lines = ax.plot(x, scores.to_numpy().T, color="0.7", linewidth=0.8, zorder=1)
         lines[0].set_label(f"one {rows} (n = {len(scores)})")
@@ -853,19 +744,14 @@ def _plot_paired_scores(
         for position, column in zip(x, scores.columns, strict=True):
             values = scores[column].dropna().to_numpy()
             spread = np.linspace(-0.15, 0.15, values.size) if values.size > 1 else np.zeros(1)
-            ax.scatter(
-                position + spread,
-                values,
-                s=12,
-                color="0.6",
-                zorder=1,
-                label=f"one {rows}" if position == 0 else None,
-            )
+            label = f"one {rows}" if position == 0 else None
+            ax.scatter(position + spread, values, s=12, color="0.6", zorder=1, label=label)
     centre = summary.loc["centre"].to_numpy()
+    below, above = centre - summary.loc["low"].to_numpy(), summary.loc["high"].to_numpy() - centre
     ax.errorbar(
         x,
         centre,
-        yerr=[centre - summary.loc["low"].to_numpy(), summary.loc["high"].to_numpy() - centre],
+        yerr=[below, above],
         fmt="o",
         color="black",
         capsize=4,
@@ -876,8 +762,7 @@ def _plot_paired_scores(
         ax.axhline(reference, color="grey", linestyle="--", linewidth=0.8, zorder=0)
     # Long model names wrap onto several lines instead of running into their neighbours.
     ax.set_xticks(x, [textwrap.fill(str(column), 14) for column in scores.columns])
-    ax.set_xlim(-0.5, scores.shape[1] - 0.5)
-    ax.set_ylabel(ylabel)
+    ax.set(xlim=(-0.5, scores.shape[1] - 0.5), ylabel=ylabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
 
@@ -894,26 +779,20 @@ def plot_unit_scores(
     Parameters
     ----------
     scores : pandas.DataFrame
-        One row per unit, one column per model (or condition, e.g. ``"train"`` and ``"test"``),
-        in the order to draw.
+        One row per unit, one column per model (or condition, e.g. train/test), in drawing order.
     ylabel : str, optional
         Label of the score axis.
     reference : float or None, optional
-        Height of a dashed horizontal reference line (default 0: no better than a constant
-        rate); None draws none.
+        Height of a dashed reference line (default 0: no better than a constant rate); None: none.
     row_label : str, optional
         What a row is, for the legend ("one unit", "one held-out minute", "one interval"...).
     paired : bool, optional
-        Whether a row holds the same unit (or minute) under every column, drawn as a line
-        across them (default). With False, the columns are independent samples (e.g. the REM
-        and the SWS intervals), drawn as dots, and may hold different numbers of values (NaN
-        pads the shorter ones).
+        Rows pair the columns (drawn as lines); False: independent samples, NaN-padded (dots).
 
     Returns
     -------
     Figure
-        One axis: a thin grey line per unit across the columns, and per column a black dot at
-        the median with error bars from the first to the third quartile.
+        One axis: the rows in grey, per column the median with first-to-third quartile bars.
 
     Raises
     ------
@@ -941,9 +820,7 @@ def plot_fold_scores(scores: pd.DataFrame, ylabel: str = "Held-out pseudo-R²") 
     Returns
     -------
     Figure
-        One axis: a thin grey line per fold across the models, and per model a black dot at the
-        mean with error bars of one standard error of the mean across folds (``DataFrame.sem``,
-        ddof 1).
+        One axis: the folds in grey, per model the mean ± ``DataFrame.sem`` (ddof 1) across folds.
 
     Raises
     ------
@@ -956,9 +833,7 @@ def plot_fold_scores(scores: pd.DataFrame, ylabel: str = "Held-out pseudo-R²") 
     return _plot_paired_scores(table, ylabel, None, "fold", summary, "mean ± standard error")
 
 
-# ------------------------------------------------------------------------------- coupling
-
-
+# ---------------------------------------------------------------------------------- coupling
 def plot_coupling_grid(
     coupling_filters: np.ndarray,
     tuning_curves: Any,
@@ -967,15 +842,9 @@ def plot_coupling_grid(
 ) -> Figure:
     """Draw every pairwise coupling filter, coloured by net coupling, with tuning margins.
 
-    Cell (i, j) of the grid shows the filter from sender j to receiver i, lag 1 on the left of
-    the cell and the last lag on the right, zero at mid-height (a thin grey baseline). The
-    off-diagonal (coupling) filters share one vertical scale and the diagonal (self-history)
-    filters another, each set by the largest magnitude of its kind, so that couplings are not
-    flattened by the usually larger self-history filters; the legend gives both scales. The
-    background of an off-diagonal cell is the filter's sum over lags (its net coupling: red
-    excites, blue inhibits, on a colour scale symmetric about zero with a colour bar); diagonal
-    cells are grey. Drawn on a single axis (an image and a few line collections), so it stays
-    fast for 20 units and more.
+    Cell (i, j) holds the filter from sender j to receiver i (lag 1 on the left) on its net
+    coupling (sum over lags: red excites, blue inhibits). Couplings and self-history filters
+    have their own scales, so that the larger self-history does not flatten the couplings.
 
     Parameters
     ----------
@@ -986,17 +855,15 @@ def plot_coupling_grid(
     bin_size : float
         Lag step (s).
     order : sequence of int, optional
-        Positions (in the tuning curves' order) in which to lay the units out. Default: sorted
-        by preferred direction. The order is circular: the first and last units are neighbours,
-        so similar units also meet in the top-right and bottom-left corners.
+        Positions of the units to lay out (default: by preferred direction, a circular order).
 
     Returns
     -------
     Figure
-        Axes: the grid (its image holds the net coupling of the laid-out units, NaN on the
-        diagonal; its collections, in order, the zero baselines, the coupling filters
-        (row-major over off-diagonal cells) and the self-history filters), the senders' tuning
-        curves above it, the receivers' tuning curves left of it, and a colour bar.
+        Axes: the grid (its image the net coupling, NaN on the diagonal; its collections the
+        zero baselines, the coupling filters (row-major) and the self-history filters), the
+        senders' tuning curves above, the receivers' on the left, and a colour bar. The grid is
+        one axis (an image and three line collections) so that it stays fast for 20+ units.
 
     Raises
     ------
@@ -1022,10 +889,8 @@ def plot_coupling_grid(
     diagonal = np.eye(n, dtype=bool)
     net = np.where(diagonal, np.nan, laid_out.sum(axis=2))
     limit = max(np.nanmax(np.abs(net)), 1e-12)
-    scales = {
-        "coupling": max(np.abs(laid_out[~diagonal]).max(), 1e-12),
-        "self": max(np.abs(laid_out[diagonal]).max(), 1e-12),
-    }
+    coupling_scale = max(np.abs(laid_out[~diagonal]).max(), 1e-12)
+    self_scale = max(np.abs(laid_out[diagonal]).max(), 1e-12)
 
     # Height chosen so that the cells come out about square while the grid, free in aspect,
     # stays aligned with its tuning-curve margins.
@@ -1060,16 +925,16 @@ def plot_coupling_grid(
     ]
     ax.add_collection(LineCollection(baselines, colors="0.5", linewidths=0.4))
     couplings = LineCollection(
-        cells(~diagonal, scales["coupling"]),
+        cells(~diagonal, coupling_scale),
         colors="black",
         linewidths=0.7,
-        label=f"coupling filters (off-diagonal): half a cell = {scales['coupling']:.2g}",
+        label=f"coupling filters (off-diagonal): half a cell = {coupling_scale:.2g}",
     )
     selves = LineCollection(
-        cells(diagonal, scales["self"]),
+        cells(diagonal, self_scale),
         colors="tab:green",
         linewidths=0.9,
-        label=f"self-history filters (diagonal): half a cell = {scales['self']:.2g}",
+        label=f"self-history filters (diagonal): half a cell = {self_scale:.2g}",
     )
     ax.add_collection(couplings)
     ax.add_collection(selves)
@@ -1077,10 +942,8 @@ def plot_coupling_grid(
     ax.set_yticks(np.arange(n + 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=1.5)
     ax.tick_params(which="both", length=0, labelleft=False, labelbottom=False)
-    ax.set_xlim(0, n)
-    ax.set_ylim(n, 0)
     sorting = "sorted by preferred direction" if sorted_by_direction else "in the given order"
-    ax.set_xlabel(f"Sender ({sorting})")
+    ax.set(xlim=(0, n), ylim=(n, 0), xlabel=f"Sender ({sorting})")
     fig.supylabel(f"Receiver ({sorting})")
     fig.suptitle(
         f"Coupling filters: lag 1 to {n_lags} in each cell, left to right "
@@ -1101,8 +964,8 @@ def plot_coupling_grid(
     for k in range(n):
         top.fill_between(k + angle_position, 0, curves[:, k], color=colors[k])
         left.fill_betweenx(k + angle_position, 0, -curves[:, k], color=colors[k])
-    for margin in (top, left):
-        margin.set_axis_off()
+    top.set_axis_off()
+    left.set_axis_off()
     top.set_ylim(0, 1.05)
     left.set_xlim(-1.05, 0)
     fig.colorbar(
@@ -1112,14 +975,8 @@ def plot_coupling_grid(
 
 
 # ------------------------------------------------------------ sleep and ground truth figures
-
-
 def plot_decoded_heading(
-    true_angle: Any | None,
-    decoded: Any,
-    start: float,
-    end: float,
-    posterior: Any | None = None,
+    true_angle: Any | None, decoded: Any, start: float, end: float, posterior: Any | None = None
 ) -> Figure:
     """Draw a decoded heading over time, on its posterior if given, with the true angle.
 
@@ -1137,7 +994,6 @@ def plot_decoded_heading(
     Returns
     -------
     Figure
-        One axis; times in seconds without offset.
 
     Raises
     ------
@@ -1147,8 +1003,7 @@ def plot_decoded_heading(
     shown = _window(decoded, start, end)
     if len(shown) == 0:
         raise ValueError(f"No decoded heading between {start} and {end}.")
-    fig = plt.figure(figsize=(10, 3.2), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
     if posterior is not None:
         window = _window(posterior, start, end)
         centres = np.asarray(window.columns, dtype=float)
@@ -1164,11 +1019,8 @@ def plot_decoded_heading(
     if true_angle is not None:
         truth = _window(true_angle, start, end)
         ax.plot(truth.t, np.asarray(truth), ".", color="tab:blue", markersize=2, label="true")
-    ax.set_ylim(0, TWO_PI)
-    ax.set_xlim(start, end)
+    ax.set(ylim=(0, TWO_PI), xlim=(start, end), xlabel="Time (s)", ylabel="Heading (rad)")
     ax.ticklabel_format(axis="x", useOffset=False)
-    ax.set_xlabel("Time (s)")
-    ax.set_ylabel("Heading (rad)")
     ax.legend(loc="upper right", markerscale=4)
     return fig
 
@@ -1190,7 +1042,6 @@ def plot_correlation_matrices(
     Returns
     -------
     Figure
-        One axis per matrix and a shared colour bar.
 
     Raises
     ------
@@ -1212,8 +1063,7 @@ def plot_correlation_matrices(
     axes = fig.subplots(1, len(arrays), squeeze=False)[0]
     for ax, (title, array) in zip(axes, arrays.items(), strict=True):
         image = ax.imshow(array, cmap="bwr", vmin=-vmax, vmax=vmax)
-        ax.set_title(title)
-        ax.set_xlabel("Unit (sorted)")
+        ax.set(title=title, xlabel="Unit (sorted)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("Unit (sorted)")
@@ -1227,17 +1077,13 @@ def plot_crosscorrelograms(correlograms: pd.DataFrame, baseline: float = 1.0) ->
     Parameters
     ----------
     correlograms : pandas.DataFrame
-        Index: lag in seconds (as ``nap.compute_crosscorrelogram`` returns it); columns: a
-        two-level index (pair label, state), e.g. ("near", "wake"). Values normalised to the
-        target's mean rate (1 = as often as chance).
+        Index: lag (s); columns: (pair label, state); values: rate / mean rate (1 = chance).
     baseline : float, optional
-        The value of independent firing, drawn as a dashed line (default 1, for normalised
-        correlograms).
+        The value of independent firing, drawn as a dashed line.
 
     Returns
     -------
     Figure
-        One axis per pair, titled with its label; lags on the x axis, one line per state.
 
     Raises
     ------
@@ -1255,8 +1101,7 @@ def plot_crosscorrelograms(correlograms: pd.DataFrame, baseline: float = 1.0) ->
             ax.plot(lags, np.asarray(values, dtype=float), label=str(state))
         ax.axhline(baseline, color="0.5", linestyle="--", linewidth=1)
         ax.axvline(0, color="0.8", linewidth=0.8)
-        ax.set_title(str(pair))
-        ax.set_xlabel("Lag (s)")
+        ax.set(title=str(pair), xlabel="Lag (s)")
     axes[0].set_ylabel("Rate / mean rate")
     axes[-1].legend(title="state")
     return fig
@@ -1268,16 +1113,13 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
     Parameters
     ----------
     displacements : pandas.DataFrame
-        Index: lag in seconds; columns: a two-level index (source, state), e.g.
-        ("Bayesian, 0.1 s bins", "SWS"); values: the median absolute displacement in degrees.
+        Index: lag (s); columns: (source, state); values: median absolute displacement (deg).
 
     Returns
     -------
     Figure
-        One axis with logarithmic lag and displacement axes: a colour per state, a line style
-        per source, and two grey guides through the first point of the first line, with slopes
-        1/2 (a random walk) and 1 (a steady turn). A displacement that does not grow with the lag
-        (decoding noise) is flat.
+        One log-log axis: a colour per state, a line style per source, and grey guides of slope
+        1/2 (a random walk) and 1 (a steady turn) through the first point; decoding noise is flat.
 
     Raises
     ------
@@ -1293,8 +1135,7 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
     sources = list(dict.fromkeys(displacements.columns.get_level_values(0)))
     states = list(dict.fromkeys(displacements.columns.get_level_values(1)))
     styles = ["-", "--", ":", "-."]
-    fig = plt.figure(figsize=(6.4, 5.0), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(6.4, 5.0), layout="constrained")
     for (source, state), column in displacements.items():
         ax.plot(
             lags,
@@ -1309,9 +1150,7 @@ def plot_displacement_vs_lag(displacements: pd.DataFrame) -> Figure:
         guide = values[0, 0] * (lags / lags[0]) ** slope
         ax.plot(lags, guide, color="0.75", linewidth=1, zorder=0)
         ax.annotate(text, (lags[-1], guide[-1]), fontsize=8, color="0.5", ha="right", va="bottom")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("Lag (s)")
+    ax.set(xscale="log", yscale="log", xlabel="Lag (s)")
     ax.set_ylabel("Median absolute displacement (deg)")
     # Below the axes: the lines fill the whole plot, from the slow states to fast SWS.
     fig.legend(loc="outside lower center", ncols=len(sources), fontsize=8)
@@ -1325,7 +1164,7 @@ def plot_states(
     end: float,
     probabilities: Any | None = None,
 ) -> Figure:
-    """Draw a count over a time window, above the recording's scoring and a model's states.
+    """Draw a count over a time window, above a model's states and the recording's scoring.
 
     Parameters
     ----------
@@ -1336,15 +1175,13 @@ def plot_states(
     start, end : float
         The window (s).
     probabilities : pynapple TsdFrame, optional
-        The probability of each latent state in each bin (``GLMHMM.smooth_proba``), one column
-        per state, drawn as filled areas stacked to 1.
+        Each latent state's probability per bin (``GLMHMM.smooth_proba``), one column per state.
 
     Returns
     -------
     Figure
-        Axes from top to bottom: the count; the state probabilities (when given, "state 0",
-        "state 1", ... in the legend); the scoring, one row per label, drawn where it applies.
-        All share the time axis, limited to the window.
+        Axes sharing the time axis: the count; the state probabilities stacked to 1 (when given,
+        "state 0", "state 1"... in the legend); the scoring, one row per label.
 
     Raises
     ------
@@ -1360,8 +1197,7 @@ def plot_states(
     axes = fig.subplots(rows, 1, sharex=True, height_ratios=[2, 2, 1] if rows == 3 else [2, 1])
     window = _window(count, start, end)
     axes[0].step(window.t, np.asarray(window, dtype=float), where="mid", color="black", lw=0.8)
-    axes[0].set_ylabel("Count per bin")
-    axes[0].set_xlim(start, end)
+    axes[0].set(ylabel="Count per bin", xlim=(start, end))
     axes[0].ticklabel_format(axis="x", useOffset=False)
     if probabilities is not None:
         shown = _window(probabilities, start, end)
@@ -1373,26 +1209,20 @@ def plot_states(
             labels=[f"state {k}" for k in range(values.shape[1])],
             colors=plt.get_cmap("Set2").colors[: values.shape[1]],
         )
-        axes[1].set_ylim(0, 1)
-        axes[1].set_ylabel("State probability")
+        axes[1].set(ylim=(0, 1), ylabel="State probability")
         axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     band_ax = axes[-1]
     labels = list(scoring)
     for row, label in enumerate(labels):
+        ymin, ymax = (len(labels) - 1 - row) / len(labels), (len(labels) - row) / len(labels)
         intervals = scoring[label]
         for first, last in zip(intervals.start, intervals.end, strict=True):
             if last > start and first < end:
                 band_ax.axvspan(
-                    max(first, start),
-                    min(last, end),
-                    ymin=(len(labels) - 1 - row) / len(labels),
-                    ymax=(len(labels) - row) / len(labels),
-                    color=f"C{row}",
+                    max(first, start), min(last, end), ymin=ymin, ymax=ymax, color=f"C{row}"
                 )
     band_ax.set_yticks((len(labels) - 1 - np.arange(len(labels)) + 0.5) / len(labels), labels)
-    band_ax.set_ylim(0, 1)
-    band_ax.set_ylabel("Scoring")
-    band_ax.set_xlabel("Time (s)")
+    band_ax.set(ylim=(0, 1), ylabel="Scoring", xlabel="Time (s)")
     return fig
 
 
@@ -1401,9 +1231,8 @@ def plot_recovery(
 ) -> Figure:
     """Scatter fitted against true values, one panel per model, with r and slope in each title.
 
-    Each panel's title gives the model name, Pearson's r and the slope of the least-squares
-    line of fitted on true values (``scipy.stats.linregress``), both computed here from the
-    values passed in: a slope below 1 means the fit shrinks the true values (as a penalty does).
+    r is Pearson's, the slope that of the least-squares line of fitted on true values
+    (``scipy.stats.linregress``): below 1, the fit shrinks the true values (as a penalty does).
 
     Parameters
     ----------
@@ -1417,9 +1246,7 @@ def plot_recovery(
     Returns
     -------
     Figure
-        One axis per model, sharing both axes (equal x and y limits), each with the scatter,
-        the identity line (dashed) and zero lines (thin grey). If a model's fitted values are
-        all equal, its r is undefined and shown as nan.
+        Equal x and y limits, identity (dashed) and zero lines; r is nan for constant fits.
 
     Raises
     ------
@@ -1456,11 +1283,8 @@ def plot_recovery(
             [low, high], [low, high], color="black", linestyle="--", linewidth=1, label="identity"
         )
         ax.scatter(truth, values, s=12, color="tab:blue", zorder=2)
-        ax.set_title(f"{name}\nr = {fit.rvalue:.2f}, slope = {fit.slope:.2f}")
-        ax.set_xlabel(xlabel)
-    axes[0].set_xlim(low, high)
-    axes[0].set_ylim(low, high)
-    axes[0].set_ylabel(ylabel)
+        ax.set(title=f"{name}\nr = {fit.rvalue:.2f}, slope = {fit.slope:.2f}", xlabel=xlabel)
+    axes[0].set(xlim=(low, high), ylim=(low, high), ylabel=ylabel)
     axes[0].legend(loc="upper left")
     return fig
 
@@ -1473,21 +1297,18 @@ def plot_coupling_null(
     Parameters
     ----------
     pair_values : np.ndarray
-        One value per pair of the recording (e.g. its coupling in null standard deviations);
-        drawn in absolute value.
+        One value per pair (e.g. its coupling in null standard deviations), drawn absolute.
     null_largest : np.ndarray
-        The largest absolute value of each simulation without coupling, drawn as short red ticks
-        under the histogram.
+        The largest absolute value of each simulation without coupling (red ticks).
     threshold : float
-        The value a pair must exceed to be called notable, drawn as a dashed red line.
+        The value a pair must exceed to be called notable (dashed red line).
     xlabel : str
         Label of the x axis (what the values are).
 
     Returns
     -------
     Figure
-        One axis: the histogram of the pairs' absolute values, the simulations' largest values
-        and the threshold, with the number of pairs beyond it in the legend.
+        The legend gives the number of pairs beyond the threshold.
 
     Raises
     ------
@@ -1502,24 +1323,37 @@ def plot_coupling_null(
         raise ValueError("Every value must be finite: drop the diagonal (self-history) first.")
     fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
     high = max(values.max(), largest.max(), threshold) * 1.05
-    ax.hist(values, bins=np.linspace(0, high, 31), color="tab:blue", alpha=0.8,
-            label=f"the recording's pairs (n = {values.size})")
-    ax.plot(largest, np.zeros_like(largest), linestyle="none", marker="|", markersize=18,
-            markeredgewidth=2, color="tab:red", clip_on=False,
-            label=f"largest of each simulation without coupling (n = {largest.size})")
+    ax.hist(
+        values,
+        bins=np.linspace(0, high, 31),
+        color="tab:blue",
+        alpha=0.8,
+        label=f"the recording's pairs (n = {values.size})",
+    )
+    ax.plot(
+        largest,
+        np.zeros_like(largest),
+        linestyle="none",
+        marker="|",
+        markersize=18,
+        markeredgewidth=2,
+        color="tab:red",
+        clip_on=False,
+        label=f"largest of each simulation without coupling (n = {largest.size})",
+    )
     beyond = int((values > threshold).sum())
-    ax.axvline(threshold, color="tab:red", linestyle="--",
-               label=f"threshold: {beyond} pair{'s' if beyond != 1 else ''} beyond it")
-    ax.set_xlim(0, high)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("pairs")
+    ax.axvline(
+        threshold,
+        color="tab:red",
+        linestyle="--",
+        label=f"threshold: {beyond} pair{'s' if beyond != 1 else ''} beyond it",
+    )
+    ax.set(xlim=(0, high), xlabel=xlabel, ylabel="pairs")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), fontsize="small", frameon=False)
     return fig
 
 
 # -------------------------------------------------------------------------- cross-validation
-
-
 def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
     """Contiguous runs of sorted integer indices, as (first, length) pairs."""
     indices = np.asarray(indices, dtype=int)
@@ -1541,13 +1375,12 @@ def plot_cv_folds(
     n_samples : int
         Number of time bins in the data that was split.
     bin_size : float
-        Bin size in seconds (the time axis is in seconds from the first bin).
+        Bin size (s); the time axis starts at the first bin.
 
     Returns
     -------
     Figure
-        One axis, one row per fold (fold 1 on top): training bins in blue, test bins in orange,
-        bins left out in light grey.
+        One row per fold (fold 1 on top): train in blue, test in orange, left out in light grey.
 
     Raises
     ------
@@ -1560,8 +1393,7 @@ def plot_cv_folds(
         used = np.concatenate([np.asarray(train), np.asarray(test)])
         if used.size and (used.min() < 0 or used.max() >= n_samples):
             raise ValueError(f"A fold uses indices outside range({n_samples}).")
-    fig = plt.figure(figsize=(8, 0.55 * len(folds) + 1.3), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(folds) + 1.3), layout="constrained")
     colors = {"train": "tab:blue", "test": "tab:orange", "left out": "0.85"}
     for row, (train, test) in enumerate(folds):
         y = (len(folds) - 1 - row, 0.7)
@@ -1572,8 +1404,7 @@ def plot_cv_folds(
             ax.broken_barh(runs, y, color=colors[name], label=label)
     fold_names = [f"fold {len(folds) - row}" for row in range(len(folds))]
     ax.set_yticks(np.arange(len(folds)) + 0.35, fold_names)
-    ax.set_xlim(0, n_samples * bin_size)
-    ax.set_xlabel("Time (s)")
+    ax.set(xlim=(0, n_samples * bin_size), xlabel="Time (s)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(folds) < 4 else -0.2), ncols=3)
     return fig
 
@@ -1590,8 +1421,7 @@ def plot_cv_scores(
     Parameters
     ----------
     mean_scores : pandas.DataFrame
-        Mean held-out score; index: the parameter on the x axis (e.g. Ridge strength), columns:
-        the other parameter (one line each, e.g. number of basis functions).
+        Mean held-out score; index: the x-axis parameter, columns: the other (a line each).
     score_spread : pandas.DataFrame, optional
         Error-bar half-heights of the same shape (e.g. the standard deviation across folds).
     xlabel, ylabel, legend_title : str, optional
@@ -1600,7 +1430,6 @@ def plot_cv_scores(
     Returns
     -------
     Figure
-        One axis with a line per column and a star on the best score.
 
     Raises
     ------
@@ -1614,8 +1443,7 @@ def plot_cv_scores(
             f"score_spread has shape {score_spread.shape}, mean_scores {mean_scores.shape}; "
             "give one spread per score."
         )
-    fig = plt.figure(figsize=(6.5, 3.6), layout="constrained")
-    ax = fig.add_subplot()
+    fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
     x = np.asarray(mean_scores.index, dtype=float)
     for column in mean_scores.columns:
         spread = None if score_spread is None else score_spread[column].to_numpy(dtype=float)
@@ -1643,19 +1471,12 @@ def plot_cv_scores(
     )
     if np.all(x > 0):
         ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
 
 
-# ---- decoding
-# Figures of the decoding notebook. Posteriors are pynapple TsdFrames with one column per
-# heading of a regular grid (``decoding.decode_posterior`` and ``nap.decode_bayes`` both return
-# that). The per-decoder error figure is ``plot_unit_scores`` (rows: held-out segments, columns:
-# decoders, median and interquartile range).
-
-
+# ---------------------------------------------------------------------------------- decoding
 def _break_at_wraps(times: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Insert NaN where an angle jumps across 0/2π, so that a line is not drawn across."""
     jumps = np.flatnonzero(np.abs(np.diff(angles)) > np.pi) + 1
@@ -1672,21 +1493,19 @@ def plot_posteriors(
 ) -> Figure:
     """Draw heading posteriors over a time window, one panel per decoder, with the headings.
 
-    Each panel is an image of the posterior (time across, heading up, darker = more probable, on
-    the panel's own scale) laid on a regular time grid, so bins that were not decoded (gaps
-    between intervals, bins left out) stay blank. The true heading is a line (broken where it
-    wraps around), each decoder's decoded heading dots.
+    Each posterior is an image on its own scale, on a regular time grid so that bins not decoded
+    (gaps, bins left out) stay blank. (Per-decoder errors: :func:`plot_unit_scores`.)
 
     Parameters
     ----------
     posteriors : mapping of str to pynapple.TsdFrame
-        Posterior per decoder (panel title), columns: the headings of a regular grid (rad).
+        Posterior per decoder (title); columns: a regular grid of headings (rad).
     start, end : float
         Time window (s).
     true_heading : pynapple.Tsd, optional
-        True heading (rad), drawn on every panel.
+        True heading (rad), drawn on every panel as a line broken where it wraps.
     decoded : mapping of str to pynapple.Tsd, optional
-        Decoded heading (rad) per decoder, drawn on the panel of the same name.
+        Decoded heading (rad) per decoder, drawn as dots on the panel of the same name.
     figsize : tuple of float, optional
         Figure size in inches.
 
@@ -1721,18 +1540,19 @@ def plot_posteriors(
         column = np.round((times - times[0]) / step).astype(int)
         image = np.full((grid.size, column[-1] + 1), np.nan)
         image[:, column] = np.asarray(window.values).T
+        extent = (
+            times[0] - step / 2,
+            times[0] + (column[-1] + 0.5) * step,
+            grid[0] - half_step,
+            grid[-1] + half_step,
+        )
         shown = ax.imshow(
             image,
             aspect="auto",
             origin="lower",
             cmap="Greys",
             vmin=0.0,
-            extent=(
-                times[0] - step / 2,
-                times[0] + (column[-1] + 0.5) * step,
-                grid[0] - half_step,
-                grid[-1] + half_step,
-            ),
+            extent=extent,
             interpolation="nearest",
         )
         fig.colorbar(shown, ax=ax, label="Posterior", pad=0.01)
@@ -1749,12 +1569,9 @@ def plot_posteriors(
             ax.plot(
                 estimate.t, estimate.values, ".", color="tab:orange", markersize=2, label="decoded"
             )
-        ax.set_title(name)
-        ax.set_ylim(0, 2 * np.pi)
-        ax.set_ylabel("Heading (rad)")
+        ax.set(title=name, ylim=(0, 2 * np.pi), ylabel="Heading (rad)")
         ax.ticklabel_format(axis="x", useOffset=False)
-    axes[-1].set_xlim(start, end)
-    axes[-1].set_xlabel("Time (s)")
+    axes[-1].set(xlim=(start, end), xlabel="Time (s)")
     if axes[0].lines:
         axes[0].legend(loc="upper right", markerscale=4)
     return fig

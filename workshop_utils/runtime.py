@@ -1,14 +1,7 @@
 """What a notebook needs at run time, inside the book build and outside it.
 
-- :func:`configure_notebook`: the settings every workshop notebook runs with, in one call.
-- :func:`jax_cache_dir`: the folder of JAX's compilation cache, shared by every notebook, the
-  book build and the setup check's warm-up.
-- :func:`glue`: hand a computed number to the book's prose (myst-nb's ``glue``) when myst-nb is
-  installed, as in the book build, and otherwise (Google Colab, a participant's laptop without
-  the book extra) only show the value when asked to, so that no notebook needs a package that
-  only the book build has. Either way the value is also kept in :data:`NUMBERS`.
-- :func:`show_text_with_numbers`: show a sentence of the prose with the numbers this kernel
-  glued (the users and presenters notebooks quote the participant's own numbers this way).
+Notebook settings, the shared JAX compilation cache, and ``glue`` that works without myst-nb
+(Colab, a laptop without the book extra), so no notebook needs a package only the book has.
 """
 
 from __future__ import annotations
@@ -40,18 +33,13 @@ JAX_CACHE_ENV = "WORKSHOP_JAX_CACHE"
 
 
 def jax_cache_dir() -> Path:
-    """Return the folder of JAX's persistent compilation cache for the workshop.
-
-    Every notebook (through :func:`configure_notebook`), the book build and the setup check's
-    warm-up point JAX at this one folder, so a model compiled once, by any of them, loads from
-    disk everywhere after that.
+    """Return the folder of JAX's compilation cache, shared by notebooks, book and setup check.
 
     Returns
     -------
     Path
-        ``$WORKSHOP_JAX_CACHE`` when set, else the ``jax`` folder of the data cache
-        (:func:`workshop_utils.fetch.cache_dir`; absolute; not created: JAX creates it on first
-        use).
+        ``$WORKSHOP_JAX_CACHE`` when set, else the ``jax`` folder of
+        :func:`workshop_utils.fetch.cache_dir` (absolute; JAX creates it).
 
     Raises
     ------
@@ -69,13 +57,9 @@ def jax_cache_dir() -> Path:
 def configure_notebook() -> None:
     """Apply the settings every workshop notebook runs with.
 
-    - JAX computes in double precision (``jax_enable_x64``): the LBFGS solver converges
-      reliably on these small models.
-    - JAX keeps every compiled model on disk, in :func:`jax_cache_dir`, however short its
-      compilation: every later run of any notebook skips compiling it.
-    - pynapple does not report each conversion of NeMoS's JAX arrays to NumPy.
-    - Matplotlib uses the workshop's style (:data:`workshop_utils.plotting.STYLE_PATH`), which
-      also lets animations play in the notebook.
+    JAX in double precision (LBFGS then converges reliably on these small models), every
+    compiled model kept in :func:`jax_cache_dir`, pynapple's conversion warnings off, and the
+    workshop's Matplotlib style (which also lets animations play in the notebook).
 
     Raises
     ------
@@ -96,7 +80,7 @@ def configure_notebook() -> None:
 
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
-    """Store ``variable`` under ``name`` for the book's ``{glue}`` roles, or just show it.
+    """Keep ``variable`` in :data:`NUMBERS` and glue it with myst-nb, else just show it.
 
     Parameters
     ----------
@@ -109,8 +93,7 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
     """
     NUMBERS[name] = variable
     try:
-        # Imported here: myst-nb (and nbformat behind it) takes about a second to import and
-        # is there only where the book is built.
+        # Imported here: slow to import (about a second), and installed only for the book.
         from myst_nb import glue as myst_glue
     except ModuleNotFoundError:
         if display:
@@ -132,15 +115,8 @@ def fill_in_numbers(markdown: str) -> str:
     Returns
     -------
     str
-        The text with each role replaced by ``format(NUMBERS[name], format)``. A number not
-        computed yet (a cell above has not run, or failed) reads "`name` (not computed yet:
-        run the cells above)".
-
-    Examples
-    --------
-    >>> NUMBERS["demo_rate"] = 4.5678
-    >>> fill_in_numbers("The rate is {glue:text}`demo_rate:.1f` Hz, {glue:text}`demo_gap`.")
-    'The rate is 4.6 Hz, `demo_gap` (not computed yet: run the cells above).'
+        The text with each role replaced by ``format(NUMBERS[name], format)``, or by a
+        "not computed yet" note for a name not in :data:`NUMBERS`.
     """
 
     def number(match: re.Match[str]) -> str:
@@ -153,12 +129,7 @@ def fill_in_numbers(markdown: str) -> str:
 
 
 def show_text_with_numbers(markdown: str) -> None:
-    """Show a passage of the prose with the numbers this kernel computed.
-
-    The users and presenters notebooks have no book to fill in the numbers of the prose: each
-    passage that quotes one becomes a call to this function, placed after the cells that
-    compute them, so that it shows the numbers of the kernel that runs it (see
-    :func:`fill_in_numbers`).
+    """Show a passage of the prose with this kernel's numbers (users and presenters notebooks).
 
     Parameters
     ----------

@@ -1,89 +1,38 @@
-"""A synthetic stand-in for ``Mouse32-140822.nwb``, generated from a known ground truth.
+"""A synthetic stand-in for ``Mouse32-140822.nwb`` (Peyrache et al. 2015), from a known model.
 
-The workshop analyses the recording of Peyrache et al. (2015). Where that file cannot be
-downloaded (offline laptops, CI, workshop rooms behind a firewall), this module writes an NWB file
-with the same schema, generated from a fully specified model, so that every notebook runs and
-teaches the same lessons. Every file it writes says that it is synthetic: the NWB session
-description, the file name (``Mouse32-140822_SYNTHETIC.nwb``) and the manifest beside it.
-
-What ``pynapple.load_file`` shows for the stand-in
---------------------------------------------------
-The same keys and types as the real file: ``units`` (TsGroup of 49 units with metadata ``rate``,
-``location`` in {``adn``, ``thalamus``} and ``group``, the electrode shank 1-7, laid out as in the
-real recording), ``epochs`` (three rows tagged ``sleep``, ``wake``, ``sleep``), ``sws`` and ``rem``
-(sleep-state intervals inside the sleep epochs), ``position_time_support`` and ``ry`` (head angle
-in radians, tracked at 39.0625 Hz during wake with about 7 % of frames missing). Times span the
-real session, 0-22025 s, with wake at 8812.35-10771.3 s, so the tutorial's fixed windows (for
-example 8910-8960 s) fall inside wake.
-
-The ground-truth model
-----------------------
-Spikes are simulated in 10 ms bins for the whole session as a coupled Poisson GLM, the same
-family of model the workshop fits::
+Where the recording cannot be downloaded (offline, CI, firewalls), this writes an NWB file with
+its keys, unit layout and times (wake 8812.35-10771.3 s, head angle ``ry`` at 39.0625 Hz with
+about 7 % of frames missing), so every notebook runs and teaches the same lessons. Its session
+description, file name (``Mouse32-140822_SYNTHETIC.nwb``) and manifest say it is synthetic. The
+model is a coupled Poisson GLM in 10 ms bins, the family the workshop fits::
 
     log rate_i(t) = tuning_i(heading(t + anticipation_i)) + state_gain_i(state(t))
-                    + sum_k self_history_i(k) * y_i(t - k)
-                    + sum_j sum_k coupling_ij(k) * y_j(t - k)
+                    + sum_k self_history_i(k) * y_i(t - k) + sum_j sum_k coupling_ij(k) * y_j(t - k)
 
-with spike counts ``y_i(t) ~ Poisson(rate_i(t) * 10 ms)`` (capped at 5 spikes a bin and a rate of
-150 Hz), and spike times spread within their bin.
+(at most 5 spikes a bin and 150 Hz, spike times spread within their bin), with:
 
-- **Heading.** One heading for the whole session: in wake it is the animal's head angle, in sleep
-  the internal heading the head-direction system represents while the animal is still. Its
-  angular velocity is an Ornstein-Uhlenbeck process with a 0.4 s time constant and a stationary
-  standard deviation of 1.6 rad/s (92 deg/s, a mean absolute angular speed of about 73 deg/s: our
-  choice for an exploring mouse) in wake, in REM sleep (which drifts at about waking speed,
-  Peyrache et al. 2015) and in the unscored parts of the sleep epochs, and ten times larger in
-  slow-wave sleep (which drifts about ten times faster).
-- **Sleep states.** Each sleep epoch starts with an unscored stretch (60-300 s), then alternates
-  slow-wave bouts (150-600 s) and REM bouts (50-120 s, after 70 % of slow-wave bouts), with
-  occasional unscored stretches (30-300 s); consecutive intervals are 1 s apart.
-- **19 head-direction (HD) cells** among the 31 ADN units: von Mises tuning
-  ``rate = baseline + (peak - baseline) * exp(kappa * (cos(angle - preferred) - 1))`` with peak
-  10-25 Hz, baseline 1-3 Hz and concentration ``kappa`` 3-6 (firing is back to baseline about
-  45 deg from the preferred direction); preferred directions cover the circle evenly (with jitter)
-  and are shuffled across shanks. Each cell anticipates the heading by 0-40 ms (Blair et al. 1997
-  report about 17 ms on average). **Per-state rates** (our choice, not measured on the recording):
-  each HD cell's log rate gains 0 to +0.2 in REM sleep and -0.7 to -0.3 in slow-wave sleep
-  (about 0.5-0.75 times its waking rate), drawn per cell; none in the unscored parts of sleep.
-  Measured on the stand-in (wake, 61 bins), once history and coupling act: tuning peaks about
-  10-35 Hz, baselines about 1-3 Hz, wake rates about 3-8 Hz.
-- **12 other ADN units** fire below 1 Hz in wake (0.1-0.6 Hz), untuned, somewhat more in sleep;
-  one of them fires mostly in sleep (about 0.1 Hz in wake, 6 Hz in sleep). So the tutorial's
-  filter (ADN, wake, rate > 1 Hz) keeps the 19 HD cells, as on the real data.
-- **18 thalamic units** (outside ADN): untuned, 0.3-10 Hz before history (whole-session rates up
-  to about 25 Hz once their self-history acts), with a random state gain in sleep.
-- **Spike history** (every unit): ``self_history(k) = a_s exp(-(k-1) dt / tau_s)`` with ``a_s``
-  0.1-0.3 and ``tau_s`` 10-20 ms, lag ``k`` in 10 ms bins: a spike makes another one a little
-  more likely for a few tens of milliseconds. There is no refractory dip: at 10 ms bins a
-  refractory period of 1-2 ms acts within a bin, and the real recording's fitted self-history
-  filters are positive at the first lags (``shared/README.md``).
-- **Coupling** (between HD cells only): sparse, and unrelated to the tuning. Each HD cell
-  receives from 2 other HD cells drawn at random, each with a random sign and a net coupling
-  (summed over lags) of 1.0-1.6 in log rate: ``coupling_ij(k) = w_ij exp(-(k-1) dt / 30 ms)``.
-  Partners and signs are drawn without looking at the preferred directions on purpose: the
-  shared head-direction input makes cells with similar preferred directions fire together, so a
-  coupling that followed the preferred directions could not be told apart from that shared input.
-  The same in wake and sleep; no coupling to or from the other units.
-- **Slow-wave up and down states** (our choice; cortical slow oscillations reach the thalamus):
-  within SWS, the whole population alternates up states of 0.3-1.5 s and down states of
-  50-250 ms (durations drawn uniformly), in which every unit's log rate drops by 3 (to 5 % of
-  its rate). The ground truth lists the down states (``down_states``, start and end in s).
-- **Null control** (``null_control=True``, ``Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb``): the same
-  seed and the same random draws, with every coupling set to zero. Whatever a fitted model calls
-  coupling there comes from something else (shared input, history, noise).
+- **Heading**: head angle in wake, internal heading in sleep; its angular velocity is an
+  Ornstein-Uhlenbeck process (0.4 s, s.d. 1.6 rad/s), ten times larger in slow-wave sleep, which
+  drifts about ten times faster (Peyrache et al. 2015). Sleep epochs alternate unscored stretches,
+  slow-wave bouts (150-600 s) and REM bouts (50-120 s).
+- **19 head-direction (HD) cells** among 31 ADN units: von Mises tuning (peak 10-25 Hz, baseline
+  1-3 Hz, concentration 3-6), anticipating the heading by 0-40 ms (Blair et al. 1997), log gain
+  0-0.2 in REM and -0.7 to -0.3 in slow-wave sleep (our choice). The 12 other ADN units fire
+  below 1 Hz in wake, so the tutorial's filter (ADN, wake, > 1 Hz) keeps the HD cells as on the
+  real data; 18 untuned thalamic units fire 0.3-10 Hz.
+- **Self-history** (every unit): a positive bump (0.1-0.3 at lag 1, 10-20 ms) and no refractory
+  dip, which acts within a 10 ms bin (the real recording's fitted filters are positive at first).
+- **Coupling** (HD cells only): each receives from 2 random HD cells, random sign, net 1.0-1.6 in
+  log rate over 30 ms, drawn without looking at the preferred directions, because a coupling
+  that followed them could not be told apart from the shared head-direction input.
+- **Slow-wave down states** (our choice; cortical slow oscillations reach the thalamus): every
+  log rate drops by 3 for 50-250 ms between 0.3-1.5 s up states.
+- **Null control** (``null_control=True``): the same draws with every coupling zero, so whatever a
+  fitted model calls coupling there comes from something else.
 
-The ground truth file
----------------------
-Beside the NWB file, ``<name>_ground_truth.npz`` (e.g.
-``Mouse32-140822_SYNTHETIC_ground_truth.npz``) holds the model, read with
-:func:`load_ground_truth` into a :class:`GroundTruth`: the unit table (ids, location, shank,
-whether it is an HD cell, preferred direction, peak and baseline rate, concentration,
-anticipation, state gains), the filters evaluated at lags 1-80 of 10 ms (``self_history`` of
-shape (49, 80), ``coupling`` of shape (49 receivers, 49 senders, 80)) and the heading sampled
-every 20 ms over the whole session. A JSON manifest records the generator version, the seed and
-the sha256 of both files; :func:`cached_stand_in` uses it to detect a stale or tampered cache.
-The same seed always gives the same data.
+The model is saved beside the file (``<stem>_ground_truth.npz``, :func:`load_ground_truth`), with
+a manifest of the generator version, seed and sha256 by which :func:`cached_stand_in` detects a
+stale or tampered cache. The same seed gives the same data.
 """
 
 from __future__ import annotations
@@ -119,7 +68,6 @@ __all__ = [
 STANDS_IN_FOR = "Mouse32-140822.nwb"
 STAND_IN_FILENAME = "Mouse32-140822_SYNTHETIC.nwb"
 MANIFEST_FILENAME = "Mouse32-140822_SYNTHETIC_manifest.json"
-# The null control: the same stand-in (same seed, heading, tuning, self-history), every coupling 0.
 NULL_CONTROL_FILENAME = "Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb"
 DEFAULT_SEED = 20150301
 # Bump whenever the model or the file layout changes: cached stand-ins are then regenerated.
@@ -133,10 +81,8 @@ HEADING_SAMPLE_STEP = 0.02
 WAKE, UNSCORED_SLEEP, SWS, REM = 0, 1, 2, 3
 STATE_NAMES = ("wake", "unscored_sleep", "sws", "rem")
 
-
 STAND_IN_MB = 60
-"""Room the stand-in's files take on disk, with a margin (measured: 41 MB for each of the
-stand-in and its null control)."""
+"""Disk room the stand-in's files need, with a margin (measured: 41 MB each, and null control)."""
 
 
 @dataclass(frozen=True)
@@ -178,28 +124,17 @@ class SessionLayout:
 class GroundTruth:
     """The model the stand-in was generated from.
 
-    Unit arrays are indexed like the NWB units (row ``i`` is unit id ``unit_ids[i]``). Filters
-    give the change in log firing rate caused by one spike ``k`` bins of ``bin_size`` ago, for
-    ``k = 1 .. n_lags`` (``lag_times``).
+    Row ``i`` of a unit array is unit ``unit_ids[i]``. Filters give the change in log rate
+    caused by one spike ``k = 1 .. n_lags`` bins ago (``lag_times``).
 
     Attributes
     ----------
-    unit_ids : np.ndarray
-        Unit ids, shape (n_units,).
-    location : np.ndarray
-        ``"adn"`` or ``"thalamus"``, shape (n_units,).
-    group : np.ndarray
-        Electrode shank, shape (n_units,).
-    is_head_direction : np.ndarray
-        Whether the unit is a head-direction cell, shape (n_units,).
-    preferred_direction : np.ndarray
-        Preferred direction in radians in [0, 2π), NaN for cells that are not HD cells.
-    peak_rate : np.ndarray
-        Tuning-curve peak (Hz) before history and coupling; the mean rate for untuned cells.
-    baseline_rate : np.ndarray
-        Tuning-curve baseline (Hz); equal to ``peak_rate`` for untuned cells.
-    concentration : np.ndarray
-        von Mises concentration of the tuning (0 for untuned cells).
+    unit_ids, location, group, is_head_direction : np.ndarray
+        Unit id, ``"adn"`` or ``"thalamus"``, electrode shank, whether an HD cell; (n_units,).
+    preferred_direction, concentration : np.ndarray
+        von Mises tuning: direction (rad, [0, 2π)) and concentration; NaN and 0 if untuned.
+    peak_rate, baseline_rate : np.ndarray
+        Tuning peak and baseline (Hz) before history and coupling; both the mean if untuned.
     anticipation : np.ndarray
         How far ahead of the heading each cell fires (s).
     state_log_gain : np.ndarray
@@ -207,20 +142,15 @@ class GroundTruth:
     state_names : tuple of str
         ``("wake", "unscored_sleep", "sws", "rem")``.
     down_states : np.ndarray
-        Slow-wave down states, shape (n, 2): start and end (s). Every unit's log rate is
-        ``down_state_log_gain`` lower within them.
+        Slow-wave down states, shape (n, 2): start and end (s).
     down_state_log_gain : float
         Added log rate of every unit in a down state (negative).
-    self_history : np.ndarray
-        Self-history filters, shape (n_units, n_lags).
-    coupling : np.ndarray
-        Coupling filters, shape (n_receivers, n_senders, n_lags); zero on the diagonal.
+    self_history, coupling : np.ndarray
+        Filters, (n_units, n_lags) and (n_receivers, n_senders, n_lags) with a zero diagonal.
     bin_size : float
         Simulation bin and filter lag step (s).
-    heading_times : np.ndarray
-        Times of the heading samples (s), every 20 ms over the whole session.
-    heading : np.ndarray
-        Heading (rad, [0, 2π)): the head angle in wake, the internal heading in sleep.
+    heading_times, heading : np.ndarray
+        Every 20 ms, the heading (rad, [0, 2π)): head angle in wake, internal in sleep.
     angular_speed_std : np.ndarray
         Stationary standard deviation of the angular velocity in each state (rad/s).
     angular_velocity_timescale : float
@@ -308,11 +238,6 @@ class GroundTruth:
         return np.mod(interpolated, 2 * np.pi)
 
 
-# --------------------------------------------------------------------------------------------
-# Public entry points
-# --------------------------------------------------------------------------------------------
-
-
 def _file_names(null_control: bool) -> tuple[str, str, str]:
     """Return the NWB, ground-truth and manifest file names of the stand-in or its null control."""
     nwb = NULL_CONTROL_FILENAME if null_control else STAND_IN_FILENAME
@@ -331,16 +256,14 @@ def ground_truth_path(nwb_path: str | os.PathLike) -> Path:
     Returns
     -------
     Path
-        The ``.npz`` file beside it (``<stem>_ground_truth.npz``).
+        The ``<stem>_ground_truth.npz`` file beside it.
     """
     path = Path(nwb_path)
     return path.with_name(f"{path.stem}_ground_truth.npz")
 
 
 def is_synthetic(path: str | os.PathLike) -> bool:
-    """Tell whether an NWB file is the synthetic stand-in.
-
-    Reads the session description, which the generator marks with ``SYNTHETIC``.
+    """Tell whether an NWB file is the synthetic stand-in, from its session description.
 
     Parameters
     ----------
@@ -350,7 +273,7 @@ def is_synthetic(path: str | os.PathLike) -> bool:
     Returns
     -------
     bool
-        True for a stand-in written by this module.
+        True for a stand-in written by this module (its description says ``SYNTHETIC``).
 
     Raises
     ------
@@ -388,8 +311,7 @@ def load_ground_truth(nwb_path: str | os.PathLike) -> GroundTruth:
     Raises
     ------
     FileNotFoundError
-        If there is no ground truth beside the file, e.g. because it is the real recording,
-        whose ground truth nobody knows.
+        If there is none, e.g. beside the real recording, whose ground truth nobody knows.
     """
     path = ground_truth_path(nwb_path)
     if not path.exists():
@@ -398,16 +320,11 @@ def load_ground_truth(nwb_path: str | os.PathLike) -> GroundTruth:
             "with fetch_data('Mouse32-140822.nwb', source='synthetic')."
         )
     with np.load(path, allow_pickle=False) as archive:
-        values = {}
-        for field in fields(GroundTruth):
-            value = archive[field.name]
-            if field.name == "state_names":
-                value = tuple(str(v) for v in value)
-            elif field.name in ("bin_size", "angular_velocity_timescale", "down_state_log_gain"):
-                value = float(value)
-            elif field.name == "seed":
-                value = int(value)
-            values[field.name] = value
+        values = {field.name: archive[field.name] for field in fields(GroundTruth)}
+    values["state_names"] = tuple(str(v) for v in values["state_names"])
+    for name in ("bin_size", "angular_velocity_timescale", "down_state_log_gain"):
+        values[name] = float(values[name])
+    values["seed"] = int(values["seed"])
     return GroundTruth(**values)
 
 
@@ -428,14 +345,12 @@ def cached_stand_in(
     Returns
     -------
     Path or None
-        The NWB path when the manifest matches this generator version and seed and both files
-        match their recorded sha256; otherwise None (the caller should regenerate).
+        The NWB path if the manifest's version, seed and sha256 match; else None (regenerate).
     """
     directory = Path(directory)
     nwb_name, truth_name, manifest_name = _file_names(null_control)
-    manifest_path = directory / manifest_name
     try:
-        manifest = json.loads(manifest_path.read_text())
+        manifest = json.loads((directory / manifest_name).read_text())
     except (OSError, ValueError):
         return None
     if manifest.get("generator_version") != GENERATOR_VERSION or manifest.get("seed") != seed:
@@ -456,7 +371,7 @@ def generate_stand_in(
 ) -> Path:
     """Simulate the ground-truth model and write the stand-in NWB file and its ground truth.
 
-    The files are written under temporary names and moved into place, the manifest last, so an
+    Files are written under temporary names and moved into place, the manifest last, so an
     interrupted run never leaves a file that looks complete.
 
     Parameters
@@ -468,9 +383,7 @@ def generate_stand_in(
     layout : SessionLayout, optional
         Session times; defaults to those of the real recording.
     null_control : bool, optional
-        Write the null control instead (``Mouse32-140822_SYNTHETIC_NULL-CONTROL.nwb``): the same
-        model and the same random draws with every coupling set to zero, so that what a fitted
-        model calls coupling on it can only come from something else.
+        Write the null control (the same draws with every coupling zero) instead.
 
     Returns
     -------
@@ -482,8 +395,7 @@ def generate_stand_in(
     PermissionError
         If the folder cannot be created or written.
     OSError
-        With ``errno.ENOSPC``, if the drive has less room than the files take: checked before
-        anything is written, so that a full disk is reported as one (HDF5 would fail half-way).
+        ``errno.ENOSPC`` if the drive lacks room, checked first: HDF5 would fail half-way.
     """
     layout = layout or SessionLayout()
     directory = Path(directory)
@@ -497,9 +409,8 @@ def generate_stand_in(
             "WORKSHOP_DATA_DIR to a folder on a drive with room",
         )
 
-    # One independent random stream per part of the simulation, so that the null control
-    # differs from the stand-in in its coupling and the spikes it causes, and in nothing else.
-    # (Streams 6 and 7 came with the sleep physiology: spawning more keeps the first six.)
+    # One stream per part, so the null control differs only in its coupling and the spikes it
+    # causes (streams 6 and 7 came later: spawning more keeps the first six).
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     units = _unit_table(streams[0], null_control=null_control)
     _add_sleep_rates(streams[6], units)
@@ -508,32 +419,19 @@ def generate_stand_in(
     heading = _heading(streams[2], states)
     counts = _simulate_counts(streams[3], units, heading, states, down_bins)
     spike_times = _spike_times(streams[4], counts)
-    tracking_times, tracking_angles = _tracking(streams[5], layout, heading)
+    tracking = _tracking(streams[5], layout, heading)
 
     truth = _ground_truth(units, heading, seed, down_bins * BIN_SIZE)
     nwb_name, truth_name, manifest_name = _file_names(null_control)
-    nwb_final = directory / nwb_name
-    truth_final = directory / truth_name
     nwb_tmp = partial_file(directory, suffix=".nwb")
     truth_tmp = partial_file(directory, suffix=".npz")
     try:
-        _write_nwb(
-            nwb_tmp,
-            units,
-            spike_times,
-            layout,
-            sws,
-            rem,
-            tracking_times,
-            tracking_angles,
-            seed,
-            null_control,
-        )
+        _write_nwb(nwb_tmp, units, spike_times, layout, sws, rem, tracking, seed, null_control)
         with open(truth_tmp, "wb") as handle:
             np.savez_compressed(handle, **{f.name: getattr(truth, f.name) for f in fields(truth)})
         digests = {nwb_name: file_sha256(nwb_tmp), truth_name: file_sha256(truth_tmp)}
-        os.replace(nwb_tmp, nwb_final)
-        os.replace(truth_tmp, truth_final)
+        os.replace(nwb_tmp, directory / nwb_name)
+        os.replace(truth_tmp, directory / truth_name)
     finally:
         for leftover in (nwb_tmp, truth_tmp):
             leftover.unlink(missing_ok=True)
@@ -549,12 +447,8 @@ def generate_stand_in(
     manifest_tmp = partial_file(directory, suffix=".json")
     manifest_tmp.write_text(json.dumps(manifest, indent=2))
     os.replace(manifest_tmp, directory / manifest_name)
-    return nwb_final
+    return directory / nwb_name
 
-
-# --------------------------------------------------------------------------------------------
-# The model
-# --------------------------------------------------------------------------------------------
 
 # Shank of each of the 49 units and whether it lies in ADN, as in the real recording.
 _SHANK_LAYOUT = [
@@ -567,23 +461,19 @@ _SHANK_LAYOUT = [
     (7, "thalamus", 1),
 ]
 N_HEAD_DIRECTION_CELLS = 19
-# Tuning-curve peak of HD cells before history and coupling act (Hz), and the self-history
-# filter's size at lag 1 and time constant (s).
+# HD cells' tuning peak (Hz); every unit's self-history size at lag 1 and time constant (s).
 PEAK_RATE_RANGE = (10.0, 25.0)
 SELF_EXCITATION_RANGE = (0.1, 0.3)
 SELF_TIMESCALE_RANGE = (0.01, 0.02)
-# Each HD cell receives from this many other HD cells, with these net couplings (in log rate,
-# summed over lags) and signs drawn at random, and this time constant (s).
+# Senders per HD cell, their net coupling (log rate summed over lags) and time constant (s).
 N_COUPLING_PARTNERS = 2
 COUPLING_NET_RANGE = (1.0, 1.6)
 COUPLING_TIMESCALE = 0.03
 ANGULAR_VELOCITY_TIMESCALE = 0.4
-# Stationary standard deviation of the angular velocity (rad/s) in each state.
-ANGULAR_SPEED_STD = np.array([1.6, 1.6, 16.0, 1.6])
+ANGULAR_SPEED_STD = np.array([1.6, 1.6, 16.0, 1.6])  # rad/s, in each state
 MAX_RATE = 150.0
 MAX_COUNT = 5
-# Per-state log-rate gains of HD cells (drawn uniformly per cell), and the slow-wave up and down
-# states: their durations (s) and the log-rate change of every unit in a down state.
+# HD cells' per-state log-rate gains; up and down state durations (s); the down states' log gain.
 HD_REM_LOG_GAIN_RANGE = (0.0, 0.2)
 HD_SWS_LOG_GAIN_RANGE = (-0.7, -0.3)
 UP_STATE_RANGE = (0.3, 1.5)
@@ -615,8 +505,7 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
     concentration[hd] = rng.uniform(3.0, 6.0, hd.size)
     peak[other_adn] = rng.uniform(0.1, 0.6, other_adn.size)
     peak[thalamus] = np.exp(rng.uniform(np.log(0.3), np.log(10.0), thalamus.size))
-    untuned = ~is_hd
-    baseline[untuned] = peak[untuned]
+    baseline[~is_hd] = peak[~is_hd]
 
     anticipation = np.zeros(n_units)
     anticipation[hd] = rng.uniform(0.0, 0.04, hd.size)
@@ -632,10 +521,8 @@ def _unit_table(rng: np.random.Generator, null_control: bool = False) -> dict[st
     self_excitation = rng.uniform(*SELF_EXCITATION_RANGE, n_units)
     self_timescale = rng.uniform(*SELF_TIMESCALE_RANGE, n_units)
 
-    # Sparse coupling, drawn without looking at the tuning: each HD cell receives from a few
-    # other HD cells chosen at random, with random signs. (A coupling that follows the preferred
-    # directions would look exactly like shared head-direction input, and could not show the
-    # difference between the two.) The null control draws the same partners, then zeroes them.
+    # Senders and signs drawn without looking at the tuning (see the module docstring); the
+    # null control draws the same, then zeroes them.
     coupling_weight = np.zeros((n_units, n_units))
     for receiver in hd:
         senders = rng.choice(hd[hd != receiver], N_COUPLING_PARTNERS, replace=False)
@@ -671,13 +558,7 @@ def _add_sleep_rates(rng: np.random.Generator, units: dict[str, np.ndarray]) -> 
 
 
 def _down_states(rng: np.random.Generator, states: np.ndarray) -> np.ndarray:
-    """Draw alternating up and down states within every SWS stretch; return the down states.
-
-    Returns
-    -------
-    np.ndarray
-        Shape (n, 2), integers: first bin and end bin (exclusive) of each down state.
-    """
+    """Draw up and down states in SWS; return each down state's first and end (exclusive) bin."""
     is_sws = np.r_[False, states == SWS, False]
     edges = np.flatnonzero(np.diff(is_sws.astype(np.int8)))
     down = []
@@ -697,16 +578,6 @@ def _lag_sum(timescale: float) -> float:
     return float(np.exp(-np.arange(N_FILTER_LAGS) * BIN_SIZE / timescale).sum())
 
 
-def _filters(units: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate the self-history and coupling filters at lags 1..N_FILTER_LAGS."""
-    lag_offset = np.arange(N_FILTER_LAGS) * BIN_SIZE  # time since lag 1
-    self_history = units["self_excitation"][:, None] * np.exp(
-        -lag_offset / units["self_timescale"][:, None]
-    )
-    coupling = units["coupling_weight"][:, :, None] * np.exp(-lag_offset / COUPLING_TIMESCALE)
-    return self_history, coupling
-
-
 def _sleep_states(
     rng: np.random.Generator, layout: SessionLayout
 ) -> tuple[np.ndarray, list[tuple[float, float]], list[tuple[float, float]]]:
@@ -721,8 +592,7 @@ def _sleep_states(
             continue
         time = start + rng.uniform(60.0, 300.0)
         while time < end - 20.0:
-            bout = rng.uniform(150.0, 600.0)
-            stop = min(time + bout, end - 1.0)
+            stop = min(time + rng.uniform(150.0, 600.0), end - 1.0)
             if stop - time >= 20.0:
                 sws.append((time, stop))
             time = stop + 1.0
@@ -769,24 +639,20 @@ def _simulate_counts(
     )
     log_tuning = np.log(tuning * BIN_SIZE)  # (n_angles, n_units), log expected count per bin
     angle_index = np.round(heading / (2 * np.pi) * n_angles).astype(np.int32) % n_angles
-    shift = np.round(units["anticipation"] / BIN_SIZE).astype(np.int64)
-    self_decay = np.exp(-BIN_SIZE / units["self_timescale"])
-    coupling_decay = np.exp(-BIN_SIZE / COUPLING_TIMESCALE)
-    numba_seed = int(rng.integers(0, 2**31 - 1))
     return _run_glm(
         log_tuning,
         angle_index,
         states.astype(np.int64),
         units["state_log_gain"],
         bin_log_gain,
-        shift,
+        np.round(units["anticipation"] / BIN_SIZE).astype(np.int64),
         units["self_excitation"],
-        self_decay,
+        np.exp(-BIN_SIZE / units["self_timescale"]),
         np.ascontiguousarray(units["coupling_weight"].T),
-        coupling_decay,
+        np.exp(-BIN_SIZE / COUPLING_TIMESCALE),
         np.log(MAX_RATE * BIN_SIZE),
         MAX_COUNT,
-        numba_seed,
+        int(rng.integers(0, 2**31 - 1)),  # seed of numba's generator
     )
 
 
@@ -867,48 +733,37 @@ def _tracking(
         start = rng.integers(1, n_frames - 40)
         keep[start : start + rng.integers(1, 30)] = False
     times = times[keep]
-    unwrapped = np.unwrap(heading)
     bin_centres = (np.arange(heading.size) + 0.5) * BIN_SIZE
-    angles = np.mod(np.interp(times, bin_centres, unwrapped), 2 * np.pi)
-    return times, angles
+    return times, np.mod(np.interp(times, bin_centres, np.unwrap(heading)), 2 * np.pi)
 
 
 def _ground_truth(
     units: dict[str, np.ndarray], heading: np.ndarray, seed: int, down_states: np.ndarray
 ) -> GroundTruth:
     """Collect the model into a GroundTruth."""
-    self_history, coupling = _filters(units)
+    lag_offset = np.arange(N_FILTER_LAGS) * BIN_SIZE  # time since lag 1
+    self_history = units["self_excitation"][:, None] * np.exp(
+        -lag_offset / units["self_timescale"][:, None]
+    )
+    coupling = units["coupling_weight"][:, :, None] * np.exp(-lag_offset / COUPLING_TIMESCALE)
     every = int(round(HEADING_SAMPLE_STEP / BIN_SIZE))
     sampled = heading[::every].astype(np.float32)
-    times = (np.arange(sampled.size) * every + 0.5) * BIN_SIZE
+    columns = {f.name: units[f.name] for f in fields(GroundTruth) if f.name in units}
+    columns["location"] = units["location"].astype(str)
     return GroundTruth(
-        unit_ids=units["unit_ids"],
-        location=units["location"].astype(str),
-        group=units["group"],
-        is_head_direction=units["is_head_direction"],
-        preferred_direction=units["preferred_direction"],
-        peak_rate=units["peak_rate"],
-        baseline_rate=units["baseline_rate"],
-        concentration=units["concentration"],
-        anticipation=units["anticipation"],
-        state_log_gain=units["state_log_gain"],
+        **columns,
         state_names=STATE_NAMES,
         down_states=down_states,
         down_state_log_gain=DOWN_STATE_LOG_GAIN,
         self_history=self_history,
         coupling=coupling,
         bin_size=BIN_SIZE,
-        heading_times=times,
+        heading_times=(np.arange(sampled.size) * every + 0.5) * BIN_SIZE,
         heading=sampled,
         angular_speed_std=ANGULAR_SPEED_STD.copy(),
         angular_velocity_timescale=ANGULAR_VELOCITY_TIMESCALE,
         seed=seed,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Writing files
-# --------------------------------------------------------------------------------------------
 
 
 def _write_nwb(
@@ -918,8 +773,7 @@ def _write_nwb(
     layout: SessionLayout,
     sws: list[tuple[float, float]],
     rem: list[tuple[float, float]],
-    tracking_times: np.ndarray,
-    tracking_angles: np.ndarray,
+    tracking: tuple[np.ndarray, np.ndarray],
     seed: int,
     null_control: bool = False,
 ) -> None:
@@ -930,7 +784,6 @@ def _write_nwb(
     from pynwb.epoch import TimeIntervals
     from pynwb.misc import Units
 
-    utc = datetime.UTC
     nwbfile = NWBFile(
         session_description=(
             f"{SYNTHETIC_MARKER} stand-in for Mouse32-140822 (Peyrache et al. 2015), generated by "
@@ -941,8 +794,8 @@ def _write_nwb(
         ),
         identifier=f"Mouse32-140822-synthetic-v{GENERATOR_VERSION}-seed{seed}"
         + ("-null-control" if null_control else ""),
-        session_start_time=datetime.datetime(2014, 8, 22, tzinfo=utc),
-        file_create_date=datetime.datetime(2026, 1, 1, tzinfo=utc),
+        session_start_time=datetime.datetime(2014, 8, 22, tzinfo=datetime.UTC),
+        file_create_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
         session_id="Mouse32-140822-SYNTHETIC",
         experiment_description="Synthetic head-direction session for the NeMoS/pynapple workshop.",
     )
@@ -972,6 +825,7 @@ def _write_nwb(
         for start, stop in intervals:
             table.add_interval(start_time=float(start), stop_time=float(stop))
         nwbfile.add_time_intervals(table)
+    tracking_times, tracking_angles = tracking
     head_angle = SpatialSeries(
         name="ry",
         data=tracking_angles,
