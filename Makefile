@@ -13,7 +13,7 @@
 #   make sync      regenerate every copy of the repository address (from _config.yml) and the
 #                  notebooks' Colab install cell (from pyproject.toml and _config.yml)
 #   make linkcheck check every external link of the book (Sphinx linkcheck, no execution)
-#   make lint      ruff on the package, tests and notebooks
+#   make lint      ruff on the package, tests and notebooks (and the package's formatting)
 #   make clean     remove the built book, its execution cache and the variants nobody edited
 
 # A supported Python (3.12-3.14) found on PATH or among pyenv's versions; override with
@@ -100,6 +100,7 @@ linkcheck: $(STAMP) variants
 
 lint: $(STAMP)
 	$(BIN)/ruff check workshop_utils tests benchmarks book/_ext tools
+	$(BIN)/ruff format --check workshop_utils
 
 clean:
 	rm -rf _build
