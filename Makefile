@@ -68,8 +68,9 @@ test: $(STAMP)
 test-platforms: $(STAMP)
 	$(BIN)/python -m pytest -m "$(PLATFORM_TESTS)"
 
+# One test process per core (pytest-xdist): the fast tier is single-threaded Python.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "$(FAST_TESTS)"
+	$(BIN)/python -m pytest -n auto -m "$(FAST_TESTS)"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench

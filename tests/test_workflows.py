@@ -152,7 +152,7 @@ def test_fast_tier_is_the_same_in_the_makefile_the_workflow_and_pyproject():
     expected = " and ".join(f"not {marker}" for marker in pytest_markers())
     assert make_variable("FAST_TESTS") == expected
     fast = workflow("tests.yml")["jobs"]["fast"]
-    assert step_running(fast, "pytest")["run"] == f'python -m pytest -m "{expected}"'
+    assert step_running(fast, "pytest")["run"] == f'python -m pytest -n auto -m "{expected}"'
 
 
 def test_ci_script_installs_from_scratch_and_runs_make_test():
