@@ -113,6 +113,10 @@ def _ok(name: str, detail: str) -> CheckResult:
     return CheckResult(name=name, passed=True, detail=detail, fix="")
 
 
+def _warned(name: str, detail: str, fix: str) -> CheckResult:
+    return CheckResult(name=name, passed=True, detail=detail, fix=fix, warning=True)
+
+
 def _failed(name: str, detail: str, fix: str) -> CheckResult:
     return CheckResult(name=name, passed=False, detail=detail, fix=fix)
 
@@ -364,7 +368,7 @@ def check_jax_cache() -> CheckResult:
     if not _nearest_existing(folder).is_dir():
         return _failed(name, f"{problem}: nothing can be kept", fix)
     detail = f"{problem}: every run of a notebook compiles its models again"
-    return CheckResult(name, True, detail, fix, warning=True)
+    return _warned(name, detail, fix)
 
 
 def check_matplotlib() -> CheckResult:

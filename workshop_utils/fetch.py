@@ -445,7 +445,7 @@ def resolve(
     has_stand_in = _has_stand_in(name)
     stand_in = null_control = stand_in_problem = None
     if has_stand_in:
-        directory = folder / "synthetic"
+        directory = _stand_in_folder(folder)
         if directory.is_dir():
             stand_in = synthetic.cached_stand_in(directory)
             null_control = synthetic.cached_stand_in(directory, null_control=True)
@@ -580,6 +580,11 @@ def _has_stand_in(name: str) -> bool:
     from . import synthetic
 
     return name == synthetic.STANDS_IN_FOR
+
+
+def _stand_in_folder(folder: Path) -> Path:
+    """Where the synthetic stand-in lives in the cache folder ``folder``."""
+    return folder / "synthetic"
 
 
 def _stand_in_problem(directory: Path) -> DataDownloadError | None:
@@ -849,7 +854,7 @@ def _stand_in(name: str, folder: Path, null_control: bool = False) -> Path:
 
     if not _has_stand_in(name):
         raise ValueError(f"There is no synthetic stand-in for {name!r}.")
-    directory = folder / "synthetic"
+    directory = _stand_in_folder(folder)
     cached = synthetic.cached_stand_in(directory, null_control=null_control)
     if cached is not None:
         return cached

@@ -4,9 +4,10 @@ Each helper takes data and returns a :class:`matplotlib.figure.Figure` (or a ``F
 no ``plt.show()``, no change to global Matplotlib settings, every window or size an argument.
 Time series are pynapple objects; tuning curves a ``DataFrame`` (index: angle bin centres,
 columns: units) or the ``DataArray`` of ``nap.compute_tuning_curves`` (dims ``("unit", feature)``).
-Figures come from ``plt.figure``, never inside ``plt.style.context``: leaving one restores
-``interactive`` as it was before the inline backend switched it on, and notebooks then stop showing
-figures. Time axes never use an offset ("+8.91e3"), with or without the workshop style.
+Figures come from pyplot (``plt.figure``, ``plt.subplots``), never inside
+``plt.style.context``: leaving one restores ``interactive`` as it was before the inline backend
+switched it on, and notebooks then stop showing figures. Time axes never use an offset
+("+8.91e3"), with or without the workshop style.
 
 Lags follow the pinned NeMoS: ``HistoryConv(window_size).compute_features(counts)`` row ``t``,
 column ``k`` holds ``counts[t - 1 - k]`` (column 0 is lag 1; the first ``window_size`` rows are
