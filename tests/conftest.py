@@ -146,10 +146,21 @@ def colab_environment():
 @pytest.fixture(scope="session")
 def data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data cache folder laid out like ``fetch`` lays it out, holding a fresh stand-in and its
-    null control (as ``make data`` leaves it)."""
-    cache = tmp_path_factory.mktemp("workshop-data")
-    synthetic.generate_stand_in(cache / "synthetic")
-    synthetic.generate_stand_in(cache / "synthetic", null_control=True)
+    null control (as ``make data`` leaves it). Tests only read it (or copy it).
+
+    With ``pytest -n`` the workers share one, made by the first that asks, under a lock (the
+    recipe of pytest-xdist's documentation): each stand-in takes several seconds to simulate.
+    """
+    from filelock import FileLock
+
+    run_folder = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:  # a pytest-xdist worker: its base folder is its own
+        run_folder = run_folder.parent
+    cache = run_folder / "workshop-data"
+    with FileLock(run_folder / "workshop-data.lock"):
+        for null_control in (False, True):
+            if synthetic.cached_stand_in(cache / "synthetic", null_control=null_control) is None:
+                synthetic.generate_stand_in(cache / "synthetic", null_control=null_control)
     return cache
 
 
