@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -30,8 +31,9 @@ def line_of(path: Path, text: str) -> int:
 AGENDAS_FILE = ROOT / "book" / "agendas.yml"
 
 
+@functools.cache
 def sections_of(source: Path) -> list[str]:
-    """Level-2 headings of a MyST notebook, read line by line (oracle)."""
+    """Level-2 headings of a MyST notebook, read line by line (oracle; each notebook read once)."""
     return [
         line[3:].strip()
         for cell in jupytext.read(source).cells
