@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tools.execute_notebooks import CACHE as EXECUTION_CACHE
-from workshop_utils import synthetic
+from workshop_utils import fetch, synthetic
 
 # ------------------------------------------------------------------- the Binder install
 
@@ -148,19 +148,17 @@ def data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data cache folder laid out like ``fetch`` lays it out, holding a fresh stand-in and its
     null control (as ``make data`` leaves it). Tests only read it (or copy it).
 
-    With ``pytest -n`` the workers share one, made by the first that asks, under a lock (the
-    recipe of pytest-xdist's documentation): each stand-in takes several seconds to simulate.
+    With ``pytest -n`` the workers share one: ``fetch_data`` makes it under its own lock, so the
+    first worker simulates it (several seconds) and the others wait for it and reuse it.
     """
-    from filelock import FileLock
-
     run_folder = tmp_path_factory.getbasetemp()
     if "PYTEST_XDIST_WORKER" in os.environ:  # a pytest-xdist worker: its base folder is its own
         run_folder = run_folder.parent
     cache = run_folder / "workshop-data"
-    with FileLock(run_folder / "workshop-data.lock"):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(fetch.DATA_DIR_ENV, str(cache))
         for null_control in (False, True):
-            if synthetic.cached_stand_in(cache / "synthetic", null_control=null_control) is None:
-                synthetic.generate_stand_in(cache / "synthetic", null_control=null_control)
+            fetch.fetch_data(synthetic.STANDS_IN_FOR, "synthetic", null_control=null_control)
     return cache
 
 
